@@ -1,0 +1,58 @@
+"""The newsroom's roles. A role is a Django group; what it may do is its permissions, granted by
+the data migration `accounts.0001_roles`, so that admins can see and audit them in one place."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    REPORTER = "reporter", "Reporter"
+    EDITOR = "editor", "Editor"
+    LEGAL = "legal", "Legal"
+    STANDARDS = "standards", "Standards editor"
+    ADMIN = "admin", "Administrator"
+
+
+# Permission codenames (app_label.codename) per role. Kept here, not only in the migration, so
+# that tests and the migration read the same table.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.REPORTER: ("review.upload_asset", "review.comment_asset"),
+    Role.EDITOR: (
+        "review.upload_asset",
+        "review.view_all_assets",
+        "review.review_asset",
+        "review.publish_asset",
+        "review.comment_asset",
+    ),
+    Role.LEGAL: ("review.view_all_assets", "review.comment_asset"),
+    Role.STANDARDS: (
+        "review.view_all_assets",
+        "review.comment_asset",
+        "review.publish_asset",
+    ),
+    Role.ADMIN: (
+        "review.upload_asset",
+        "review.view_all_assets",
+        "review.comment_asset",
+        "audit.view_auditevent",
+    ),
+}
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+    """The role names a user holds, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return set()
+    cached: set[str] | None = getattr(user, "_proofdesk_roles", None)
+    if cached is None:
+        valid = set(Role.values)
+        cached = {name for name in user.groups.values_list("name", flat=True) if name in valid}  # type: ignore[attr-defined]
+        user._proofdesk_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def is_staff_member(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Holds at least one newsroom role: may use the desk at all."""
+    return bool(user_roles(user))

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from newsroom import health
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="review:queue", permanent=False)),
+    path("healthz", health.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("", include("review.urls")),
+    path("admin/", admin.site.urls),
+]

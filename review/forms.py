@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+
+from review.models import AssetSource, AssetStatus
+
+
+class UploadForm(forms.Form):
+    """The fields that go with the files. The files themselves come from request.FILES:
+    they were already streamed to disk and hashed by the upload handler."""
+
+    source = forms.ChoiceField(choices=AssetSource.choices, initial=AssetSource.STAFF)
+    story_ref = forms.CharField(
+        label="Story reference", max_length=200, required=False,
+        help_text="The CMS slug or story ID this media is for.",
+    )
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the media shows and where it came from.",
+    )
+    intake_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if not self.is_bound:
+            self.initial.setdefault("intake_token", uuid.uuid4())
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *AssetStatus.choices], required=False
+    )
+    source = forms.ChoiceField(choices=[("", "Any source"), *AssetSource.choices], required=False)
+    uploader = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    mine = forms.BooleanField(label="Only my uploads", required=False)
+    q = forms.CharField(label="Search", max_length=200, required=False,
+                        widget=forms.SearchInput(attrs={"placeholder": "File name or story"}))
+    page = forms.IntegerField(min_value=1, required=False)
+
+    def __init__(self, *args: object, uploader_choices: list[tuple[int, str]], **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["uploader"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "Anyone"), *uploader_choices]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

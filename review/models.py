@@ -1,0 +1,108 @@
+"""Assets on the desk and the comments reviewers leave on them.
+
+`Asset.status` is only ever written by the transition services in `review.services`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class AssetStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    CHECKING = "checking", "Checking"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class AssetSource(models.TextChoices):
+    STAFF = "staff", "Staff"
+    COMMISSIONED = "commissioned", "Commissioned"
+    AGENCY = "agency", "Agency / wire"
+    USER_GENERATED = "user_generated", "User-generated"
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+    AUDIO = "audio", "Audio"
+
+
+def asset_upload_path(instance: Asset, filename: str) -> str:
+    # Content-addressed prefix spreads files over folders; the UUID keeps two uploads of the
+    # same bytes apart so deleting one never removes the other's file.
+    return f"assets/{instance.sha256[:2]}/{instance.uid.hex}"
+
+
+class Asset(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(upload_to=asset_upload_path, max_length=255)
+    original_filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    media_type = models.CharField(max_length=100, help_text="Sniffed from the file's content.")
+    media_kind = models.CharField(max_length=10, choices=MediaKind.choices)
+    size_bytes = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=20, choices=AssetSource.choices, default=AssetSource.STAFF)
+    story_ref = models.CharField("story reference", max_length=200, blank=True, db_index=True)
+    description = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploaded_assets"
+    )
+    status = models.CharField(
+        max_length=20, choices=AssetStatus.choices, default=AssetStatus.RECEIVED, db_index=True
+    )
+    check_error = models.TextField(blank=True)
+    # The form's one-time token: a double-clicked submit maps to the same asset, not a second.
+    intake_token = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uploaded_by", "intake_token", "original_filename"],
+                name="asset_unique_intake_token_per_file",
+                condition=models.Q(intake_token__isnull=False),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(size_bytes__gt=0), name="asset_size_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=AssetStatus.values), name="asset_status_valid"
+            ),
+        ]
+        permissions = [
+            ("upload_asset", "Can upload assets"),
+            ("view_all_assets", "Can see every asset on the desk"),
+            ("review_asset", "Can approve, reject or request changes"),
+            ("publish_asset", "Can mark an approved asset as published"),
+            ("comment_asset", "Can comment on assets"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.original_filename}"
+
+
+class Comment(models.Model):
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on asset {self.asset_id}"

@@ -1,0 +1,213 @@
+"""Review desk pages. Views parse input, call one service or selector, and render; htmx
+requests get the page's partial, everything else the full page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from review.access import ACTIONS, Action, available_actions, get_asset_for_user
+from review.decorators import staff_required
+from review.forms import NoteForm, QueueFilterForm, UploadForm
+from review.intake import IntakeError, Rejection, upload_rejections
+from review.media import media_response
+from review.models import Asset, AssetStatus
+from review.selectors import (
+    QUEUE_PAGE_SIZE,
+    QueueFilters,
+    asset_comments,
+    asset_duplicates,
+    asset_queue,
+    asset_status_counts,
+    asset_timeline,
+    queue_uploaders,
+)
+from review.services import (
+    TRANSITION_SERVICES,
+    ActionRefused,
+    IntakeResult,
+    InvalidNote,
+    asset_intake,
+    comment_add,
+)
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    # A history restore asks for the whole page even though it comes from htmx.
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def queue(request: HttpRequest) -> HttpResponse:
+    uploaders = list(queue_uploaders(request.user))
+    form = QueueFilterForm(
+        request.GET or None,
+        uploader_choices=[(u.pk, u.get_username()) for u in uploaders],
+    )
+    filters = QueueFilters()
+    page_number = 1
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = QueueFilters(status=data["status"], source=data["source"],
+                               uploader=data["uploader"], mine=data["mine"], q=data["q"].strip())
+        page_number = data["page"] or 1
+    paginator = Paginator(asset_queue(request.user, filters), QUEUE_PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    counts = asset_status_counts(request.user, filters)
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
+    tab_query = page_query.copy()
+    tab_query.pop("status", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filters": filters,
+        "status_tabs": [
+            (value, label, counts[value]) for value, label in AssetStatus.choices
+        ],
+        "total": sum(counts.values()),
+        "base_query": tab_query.urlencode(),
+        "page_query": page_query.urlencode(),
+    }
+    template = "review/queue.html#results" if _wants_fragment(request) else "review/queue.html"
+    return render(request, template, context)
+
+
+def _upload_context(request: HttpRequest, form: UploadForm, **extra: Any) -> dict[str, Any]:
+    return {"form": form, "max_upload_size": settings.MAX_UPLOAD_SIZE, **extra}
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def upload(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("review.upload_asset"):
+        return render(request, "403.html", {"reason": "Your role cannot upload media."},
+                      status=403)
+    if request.method == "GET":
+        return render(request, "review/upload.html", _upload_context(request, UploadForm()))
+
+    form = UploadForm(request.POST)
+    files = request.FILES.getlist("files")  # streams and hashes the upload
+    rejected: list[Rejection] = list(upload_rejections(request))
+    results: list[IntakeResult] = []
+    if form.is_valid() and not files and not rejected:
+        form.add_error(None, "Choose at least one file to upload.")
+    if form.is_valid():
+        for uploaded in files:
+            try:
+                results.append(asset_intake(
+                    uploaded_by=request.user,  # type: ignore[arg-type]
+                    content=uploaded,
+                    sha256=uploaded.sha256,  # type: ignore[attr-defined]
+                    original_filename=uploaded.name or "upload",
+                    source=form.cleaned_data["source"],
+                    story_ref=form.cleaned_data["story_ref"],
+                    description=form.cleaned_data["description"],
+                    intake_token=form.cleaned_data["intake_token"],
+                ))
+            except IntakeError as exc:
+                rejected.append(Rejection(uploaded.name or "upload", str(exc)))
+    status = 200 if results or (form.is_valid() and not rejected) else 400
+    next_form = UploadForm(initial={
+        "source": form.data.get("source"), "story_ref": form.data.get("story_ref", ""),
+    }) if results else form
+    context = _upload_context(request, next_form, results=results, rejected=rejected,
+                              submitted=True)
+    template = "review/upload.html#upload-panel" if _wants_fragment(request) else "review/upload.html"
+    return render(request, template, context, status=status)
+
+
+def _detail_context(request: HttpRequest, asset: Asset, **extra: Any) -> dict[str, Any]:
+    actions = available_actions(asset, request.user)
+    return {
+        "asset": asset,
+        "actions": [(action, ACTIONS[action]) for action in actions if action != Action.COMMENT],
+        "can_comment": Action.COMMENT in actions,
+        "comments": asset_comments(asset),
+        "timeline": asset_timeline(asset),
+        "duplicates": asset_duplicates(asset, request.user),
+        "note_form": NoteForm(),
+        "is_uploader": asset.uploaded_by_id == request.user.pk,
+        **extra,
+    }
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = get_asset_for_user(request.user, pk)
+    template = "review/asset_detail.html"
+    if _wants_fragment(request) and request.GET.get("fragment") == "workflow":
+        template += "#workflow"
+    return render(request, template, _detail_context(request, asset))
+
+
+def _action_result(request: HttpRequest, asset_id: int, *, error: str = "",
+                   status: int = 200, success: str = "") -> HttpResponseBase:
+    if not _wants_fragment(request) and not error:
+        messages.success(request, success)
+        return redirect("review:asset_detail", pk=asset_id)
+    asset = get_asset_for_user(request.user, asset_id)
+    template = "review/asset_detail.html"
+    if _wants_fragment(request):
+        template += "#workflow"
+    context = _detail_context(request, asset, action_error=error, action_success=success)
+    return render(request, template, context, status=status)
+
+
+@staff_required
+@require_POST
+def asset_action(request: HttpRequest, pk: int, action: str) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, pk)
+    try:
+        chosen = Action(action)
+        service = TRANSITION_SERVICES[chosen]
+    except (ValueError, KeyError):
+        raise Http404("No such action.") from None
+    form = NoteForm(request.POST)
+    form.is_valid()
+    try:
+        service(asset_id=asset.pk, actor=request.user, note=form.cleaned_data.get("note", ""))  # type: ignore[operator]
+    except ActionRefused as exc:
+        status = 403 if exc.denial.kind == "role" else 409
+        return _action_result(request, asset.pk, error=exc.denial.message, status=status)
+    except InvalidNote as exc:
+        return _action_result(request, asset.pk, error=str(exc), status=400)
+    label = ACTIONS[chosen].label
+    return _action_result(request, asset.pk, success=f"Done: {label.lower()}.")
+
+
+@staff_required
+@require_POST
+def asset_comment(request: HttpRequest, pk: int) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, pk)
+    form = NoteForm(request.POST)
+    form.is_valid()
+    try:
+        comment_add(asset_id=asset.pk, author=request.user,  # type: ignore[arg-type]
+                    body=form.cleaned_data.get("note", ""))
+    except ActionRefused as exc:
+        return _action_result(request, asset.pk, error=exc.denial.message, status=403)
+    except InvalidNote as exc:
+        return _action_result(request, asset.pk, error=str(exc), status=400)
+    return _action_result(request, asset.pk, success="Comment added.")
+
+
+@staff_required
+@require_GET
+def asset_media(request: HttpRequest, pk: int) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, pk)
+    return media_response(asset)
+
