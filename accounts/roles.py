@@ -20,6 +20,7 @@ class Role(models.TextChoices):
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.REPORTER: ("review.upload_asset", "review.comment_asset"),
     Role.EDITOR: (
+        "provenance.recheck_provenance",
         "review.upload_asset",
         "review.view_all_assets",
         "review.review_asset",
@@ -31,12 +32,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "review.view_all_assets",
         "review.comment_asset",
         "review.publish_asset",
+        "provenance.manage_trust",
+        "provenance.recheck_provenance",
     ),
     Role.ADMIN: (
         "review.upload_asset",
         "review.view_all_assets",
         "review.comment_asset",
         "audit.view_auditevent",
+        "provenance.manage_trust",
     ),
 }
 

@@ -78,9 +78,12 @@ def audit_verify_chain() -> ChainReport:
     last_seq = head.last_seq if head else 0
     last_hash = head.last_hash if head else GENESIS_HASH
     if last_seq != checked or last_hash != prev_hash:
-        reason = (
-            f"the chain head records {last_seq} events but {checked} were found: "
-            "events were removed from the end"
-        )
+        if checked < last_seq:
+            why = "events were removed from the end"
+        elif checked > last_seq:
+            why = "events were added without going through the audit log"
+        else:
+            why = "the last event was replaced"
+        reason = f"the chain head records {last_seq} events but {checked} were found: {why}"
         return ChainReport(checked, ChainProblem(None, None, reason))
     return ChainReport(checked, None)

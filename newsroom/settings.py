@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "review",
+    "provenance",
     "consent",
 ]
 
@@ -84,6 +85,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for the lock instead of failing at once (two editors acting together).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # A deferred BEGIN takes the write lock only at the first write; two transactions that
+    # both read first then deadlock, and SQLite fails one or both at once without waiting.
+    # IMMEDIATE takes the write lock at BEGIN, so the second writer waits for the timeout.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     # The integration tests point a worker process at the test database: it must be a file.
     DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default="") or None}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -174,4 +179,25 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# --- Provenance (C2PA Content Credentials and IPTC metadata) -------------------------------
+# PEM bundles the operator downloads (the C2PA trust list, the legacy Content Credentials
+# anchors, the newsroom's own root). None ship with the code. Standards editors can upload more
+# in the app; a change re-verifies the assets still in review.
+C2PA_TRUST_ANCHORS = env.str("C2PA_TRUST_ANCHORS", default="")
+C2PA_ALLOWED_LIST = env.str("C2PA_ALLOWED_LIST", default="")
+# Remote manifests are off unless configured: a silent server would block a worker for 30 s.
+C2PA_REMOTE_MANIFEST_FETCH = env.bool("C2PA_REMOTE_MANIFEST_FETCH", default=False)
+# The reader holds the whole file in memory (a 200 MB MP4 peaks near 235 MB RSS).
+C2PA_MAX_VERIFY_BYTES = env.int("C2PA_MAX_VERIFY_BYTES", default=600 * 1024 * 1024)
+C2PA_VERIFY_TIMEOUT = env.float("C2PA_VERIFY_TIMEOUT", default=60.0)
+PROVENANCE_DETECTORS: list[str] = env.list(
+    "PROVENANCE_DETECTORS", default=["provenance.detectors.CredentialSignalsDetector"]
+)
+PROVENANCE_DETECTOR_TIMEOUT = env.float("PROVENANCE_DETECTOR_TIMEOUT", default=20.0)
+# A check still running after this long is re-queued by the periodic sweep.
+CHECK_STUCK_AFTER_SECONDS = env.int("CHECK_STUCK_AFTER_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-checks": {"task": "review.tasks.sweep_stuck_checks", "schedule": 300.0},
 }

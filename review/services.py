@@ -213,8 +213,9 @@ def _clean_note(note: str, *, required: bool, action: Action) -> str:
 
 
 def _who_acted_last(asset: Asset) -> str:
-    event = AuditEvent.objects.for_object(asset).order_by("-seq").first()
-    if event is None or not event.to_state:
+    # The last status change, not the last event: comments after it do not change the state.
+    event = AuditEvent.objects.for_object(asset).exclude(to_state="").order_by("-seq").first()
+    if event is None:
         return ""
     when = timezone.localtime(event.created_at).strftime("%H:%M:%S")
     return f" {event.actor_name} made it {AssetStatus(event.to_state).label.lower()} at {when}."

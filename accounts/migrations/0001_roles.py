@@ -23,8 +23,10 @@ def create_roles(apps, schema_editor):
         perms = []
         for dotted in codenames:
             app_label, codename = dotted.split(".")
-            perms.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            # Permissions of apps migrated later are granted by a later migration that runs
+            # this same function again (accounts.0002).
+            perms.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(perms)
 

@@ -1,0 +1,93 @@
+"""Provenance pages: thumbnails from credentials, re-running a check, the trust lists."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from provenance.forms import TrustListForm
+from provenance.models import ProvenanceThumbnail, TrustList, TrustRecheck
+from provenance.selectors import trust_overview
+from provenance.services import provenance_request_recheck, trust_list_retire, trust_list_upload
+from provenance.trust import InvalidTrustBundle
+from review.access import get_asset_for_user
+from review.decorators import staff_required
+from review.views import workflow_response
+
+
+@staff_required
+@require_GET
+def thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
+    thumb = get_object_or_404(ProvenanceThumbnail.objects.select_related("report"), pk=pk)
+    get_asset_for_user(request.user, thumb.report.asset_id)
+    response = HttpResponse(bytes(thumb.data), content_type=thumb.media_type)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@staff_required
+@require_POST
+def recheck(request: HttpRequest, asset_pk: int) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, asset_pk)
+    if not request.user.has_perm("provenance.recheck_provenance"):
+        return workflow_response(request, asset.pk, status=403,
+                                 error="Your role cannot re-run provenance checks.")
+    provenance_request_recheck(asset_id=asset.pk, actor=request.user)  # type: ignore[arg-type]
+    return workflow_response(request, asset.pk,
+                             success="Provenance check queued; this page updates when it is done.")
+
+
+def _require_trust_manager(request: HttpRequest) -> None:
+    if not request.user.has_perm("provenance.manage_trust"):
+        raise PermissionDenied("Only standards editors and administrators manage trust lists.")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def trust_lists(request: HttpRequest) -> HttpResponse:
+    _require_trust_manager(request)
+    form = TrustListForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                bundle, run = trust_list_upload(
+                    kind=form.cleaned_data["kind"], name=form.cleaned_data["name"],
+                    raw=form.cleaned_data["bundle"], uploaded_by=request.user,  # type: ignore[arg-type]
+                )
+            except InvalidTrustBundle as exc:
+                form.add_error("bundle", str(exc))
+                status = 400
+            else:
+                messages.success(request, f"{bundle} added ({bundle.certificate_count} "
+                                          f"certificates). Re-checking {run.total} assets in review.")
+                return redirect("provenance:trust")  # type: ignore[return-value]
+        else:
+            status = 400
+    return render(request, "provenance/trust.html", {"form": form, **trust_overview()},
+                  status=status)
+
+
+@staff_required
+@require_POST
+def trust_retire(request: HttpRequest, pk: int) -> HttpResponseBase:
+    _require_trust_manager(request)
+    bundle = get_object_or_404(TrustList, pk=pk)
+    run = trust_list_retire(bundle_id=bundle.pk, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, f"{bundle} retired. Re-checking {run.total} assets in review.")
+    return redirect("provenance:trust")
+
+
+@staff_required
+@require_GET
+def recheck_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_trust_manager(request)
+    run = get_object_or_404(TrustRecheck, pk=pk)
+    return render(request, "provenance/trust.html#recheck", {"run": run})

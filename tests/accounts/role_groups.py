@@ -1,0 +1,31 @@
+"""Putting the role groups back after a transactional test's flush.
+
+The groups come from a data migration. A transactional test (`transaction=True`) ends with a
+flush that empties every table; post_migrate then recreates content types and permissions, but
+not the groups. Tests that commit call `restore_role_groups()` before they start."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from accounts.roles import ROLE_PERMISSIONS
+
+
+def restore_role_groups() -> None:
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=str(role))
+        perms: list[Permission] = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            perms.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(perms)
+
+
+def restore_for_transactional_tests(request: pytest.FixtureRequest) -> None:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        restore_role_groups()

@@ -1,0 +1,109 @@
+"""Browser tests: Playwright's sync API driving Debian's chromium against pytest-django's
+live_server.
+
+Playwright's sync API keeps an event loop running in the test thread, so Django's ORM would
+refuse to run there ("you cannot call this from an async context"): the flag below lets the test
+thread read and write rows while the browser waits. It must be set before any query runs.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from django.db import connection  # noqa: E402
+from pytest_django.plugin import blocking_manager_key  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    # The machine has no network but the package registries: without these, chromium keeps
+    # trying to reach Google's hosts and the refused connections slow every start.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every test in this folder drives a browser; `-m "not browser"` leaves them all out.
+    for item in items:
+        if HERE in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium: pytest-playwright's --browser-channel cannot point at it, and
+    `playwright install` cannot download a browser on this network."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (Debian package chromium; .ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, live_server):
+    # Requesting live_server here puts it in every browser test's fixture closure, which also
+    # makes pytest-django give those tests a transactional database the server thread can see.
+    return {
+        **browser_context_args,
+        "base_url": live_server.url,
+        "viewport": {"width": 1280, "height": 900},
+    }
+
+
+# --- the role groups ------------------------------------------------------------------------
+# The groups come from a data migration; a transactional test ends with a flush that empties
+# every table, after which post_migrate puts back content types and permissions but not the
+# groups. Put them back before each test here, and again after it, so that transactional tests
+# elsewhere that run later still find them.
+
+
+def restore_role_groups() -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.roles import ROLE_PERMISSIONS
+
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=str(role))
+        perms: list[Permission] = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            perms.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(perms)
+
+
+_TEST_DATABASE = pytest.StashKey[str]()
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(request, transactional_db):
+    restore_role_groups()
+    request.node.stash[_TEST_DATABASE] = connection.settings_dict["NAME"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    # Only while the connection still points at this test's database: after the last test
+    # the test database is gone and the connection points at the real one again.
+    if (
+        nextitem is not None
+        and item.stash.get(_TEST_DATABASE, None) == (connection.settings_dict["NAME"])
+    ):
+        with item.config.stash[blocking_manager_key].unblock():
+            restore_role_groups()
+    return result

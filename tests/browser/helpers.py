@@ -1,0 +1,62 @@
+"""What the browser tests do over and over: log in through the form, prove an update happened
+in place, take a screenshot for people to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+
+# var/ is not committed: the screenshots are for the lead to look at, not to compare.
+SCREENSHOT_DIR = Path(settings.BASE_DIR) / "var"
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Through the login form, as a person would."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+
+
+def mark_document(page: Page) -> None:
+    """Tag the loaded document; `assert_same_document` then proves that what followed was an
+    in-place (htmx) update, not a full page load."""
+    page.evaluate("window.__proofdeskMarker = 'still-here'")
+
+
+def assert_same_document(page: Page) -> None:
+    assert page.evaluate("window.__proofdeskMarker") == "still-here", "the page was reloaded"
+
+
+def wait_for_htmx(page: Page) -> None:
+    """Until no htmx request is in flight (htmx marks the requesting element meanwhile)."""
+    expect(page.locator(".htmx-request")).to_have_count(0)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def forced_post(page: Page, url: str) -> int:
+    """POST from inside the page, with the session's cookie and the page's CSRF token but
+    without any button: what a user forging the request from devtools would send. Returns
+    the response's status code."""
+    return int(
+        page.evaluate(
+            """async (url) => {
+            const headers = JSON.parse(document.body.getAttribute("hx-headers"));
+            const response = await fetch(url, {method: "POST", headers: headers,
+                                               body: new URLSearchParams({note: "forced"})});
+            return response.status;
+        }""",
+            url,
+        )
+    )

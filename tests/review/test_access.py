@@ -1,0 +1,192 @@
+"""Who may see an asset and what they may do with it, for every persona, state and action.
+
+The expected table below is written from the issue's rules, not read back from
+`review.access.ACTIONS`, so a change to either shows up here."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from review.access import (
+    Action,
+    action_denial,
+    available_actions,
+    can_view_asset,
+    get_asset_for_user,
+    visible_assets,
+)
+from review.models import AssetStatus
+
+# Every test here uses the database; some only through fixtures chosen at run time, which
+# pytest-django cannot see when it orders tests before and after the transactional ones.
+pytestmark = pytest.mark.django_db
+
+S = AssetStatus
+ALL_STATES = frozenset(S)
+
+# The states each action may start from.
+FROM_STATES: dict[Action, frozenset[str]] = {
+    Action.APPROVE: frozenset({S.IN_REVIEW}),
+    Action.REQUEST_CHANGES: frozenset({S.IN_REVIEW}),
+    Action.REJECT: frozenset({S.IN_REVIEW, S.CHANGES_REQUESTED}),
+    Action.RESUBMIT: frozenset({S.CHANGES_REQUESTED}),
+    Action.WITHDRAW: frozenset(
+        {S.RECEIVED, S.CHECKING, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED}
+    ),
+    Action.MARK_PUBLISHED: frozenset({S.APPROVED}),
+    Action.COMMENT: ALL_STATES,
+}
+
+# What each persona's role allows on the asset in question, whatever its state.
+ROLE_ALLOWS: dict[str, frozenset[Action]] = {
+    # A reporter on their own upload.
+    "uploader": frozenset({Action.COMMENT, Action.RESUBMIT, Action.WITHDRAW}),
+    # A reporter on someone else's upload cannot even see it.
+    "other_reporter": frozenset(),
+    # An editor on someone else's upload: every reviewer action, but resubmitting is the
+    # uploader's.
+    "editor": frozenset(
+        {
+            Action.APPROVE,
+            Action.REQUEST_CHANGES,
+            Action.REJECT,
+            Action.WITHDRAW,
+            Action.MARK_PUBLISHED,
+            Action.COMMENT,
+        }
+    ),
+    # An editor on their own upload: the uploader's actions, never a review (four-eyes).
+    "editor_uploader": frozenset(
+        {Action.COMMENT, Action.RESUBMIT, Action.WITHDRAW, Action.MARK_PUBLISHED}
+    ),
+    "legal": frozenset({Action.COMMENT}),
+    "standards": frozenset({Action.COMMENT, Action.MARK_PUBLISHED}),
+    "outsider": frozenset(),
+    "anonymous": frozenset(),
+}
+
+
+def _persona(request, name: str):
+    if name == "anonymous":
+        return AnonymousUser()
+    if name == "uploader":
+        return request.getfixturevalue("reporter")
+    if name == "editor_uploader":
+        return request.getfixturevalue("editor")
+    return request.getfixturevalue(name)
+
+
+def _uploader_for(request, persona: str):
+    return request.getfixturevalue("editor" if persona == "editor_uploader" else "reporter")
+
+
+@pytest.mark.parametrize("state", list(S))
+@pytest.mark.parametrize("persona", list(ROLE_ALLOWS))
+def test_action_denial_for_every_persona_state_and_action(request, make_asset, persona, state):
+    asset = make_asset(status=state, uploaded_by=_uploader_for(request, persona))
+    user = _persona(request, persona)
+
+    found: dict[Action, str | None] = {}
+    expected: dict[Action, str | None] = {}
+    for action in Action:
+        denial = action_denial(asset, user, action)
+        found[action] = None if denial is None else denial.kind
+        if action not in ROLE_ALLOWS[persona]:
+            expected[action] = "role"
+        elif state not in FROM_STATES[action]:
+            expected[action] = "state"
+        else:
+            expected[action] = None
+
+    assert found == expected
+    # The buttons shown are exactly the actions the server would accept.
+    assert set(available_actions(asset, user)) == {a for a, kind in expected.items() if not kind}
+
+
+def test_editor_cannot_approve_own_upload_four_eyes(make_asset, editor):
+    asset = make_asset(uploaded_by=editor)
+    denial = action_denial(asset, editor, Action.APPROVE)
+    assert denial is not None
+    assert denial.kind == "role"
+    assert "four-eyes" in denial.message
+
+
+def test_another_editor_may_approve_an_editors_upload(make_asset, editor, second_editor):
+    asset = make_asset(uploaded_by=editor)
+    assert action_denial(asset, second_editor, Action.APPROVE) is None
+
+
+@pytest.mark.parametrize("persona", ["uploader", "legal", "standards"])
+def test_non_editors_are_told_their_role_cannot_approve(request, asset, persona):
+    denial = action_denial(asset, _persona(request, persona), Action.APPROVE)
+    assert denial is not None
+    assert denial.kind == "role"
+    assert denial.message == "Your role does not allow you to approve assets."
+
+
+def test_only_the_uploader_may_resubmit(make_asset, editor):
+    asset = make_asset(status=S.CHANGES_REQUESTED)
+    denial = action_denial(asset, editor, Action.RESUBMIT)
+    assert denial is not None
+    assert denial.message == "Only the uploader can resubmit for review."
+
+
+def test_legal_cannot_withdraw(asset, legal):
+    denial = action_denial(asset, legal, Action.WITHDRAW)
+    assert denial is not None
+    assert denial.message == "Only the uploader or an editor can withdraw an asset."
+
+
+def test_state_denial_says_what_the_asset_is_now(make_asset, editor):
+    asset = make_asset(status=S.APPROVED)
+    denial = action_denial(asset, editor, Action.APPROVE)
+    assert denial is not None
+    assert denial.kind == "state"
+    assert denial.message == "This asset is approved, so it cannot be approved now."
+
+
+@pytest.mark.parametrize("persona", ["other_reporter", "outsider", "anonymous"])
+def test_no_access_means_no_actions_and_says_so(request, asset, persona):
+    user = _persona(request, persona)
+    assert available_actions(asset, user) == []
+    denial = action_denial(asset, user, Action.COMMENT)
+    assert denial is not None
+    assert denial.message == "You do not have access to this asset."
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees_reporters", "sees_own"),
+    [
+        ("other_reporter", False, True),
+        ("editor", True, True),
+        ("legal", True, True),
+        ("standards", True, True),
+        # Holding no role, not even their own upload is shown.
+        ("outsider", False, False),
+    ],
+)
+def test_visibility(request, make_asset, reporter, persona, sees_reporters, sees_own):
+    user = _persona(request, persona)
+    reporters_asset = make_asset(uploaded_by=reporter)
+    own = make_asset(uploaded_by=user)
+
+    assert can_view_asset(user, reporters_asset) is sees_reporters
+    assert can_view_asset(user, own) is sees_own
+    expected = {a for a, seen in [(reporters_asset, sees_reporters), (own, sees_own)] if seen}
+    assert set(visible_assets(user)) == expected
+
+
+def test_anonymous_sees_nothing(asset):
+    assert can_view_asset(AnonymousUser(), asset) is False
+    assert list(visible_assets(AnonymousUser())) == []
+
+
+def test_get_asset_for_user_404_for_missing_and_403_for_forbidden(asset, other_reporter, editor):
+    assert get_asset_for_user(editor, asset.pk) == asset
+    with pytest.raises(Http404):
+        get_asset_for_user(editor, asset.pk + 1000)
+    with pytest.raises(PermissionDenied):
+        get_asset_for_user(other_reporter, asset.pk)
