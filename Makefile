@@ -9,7 +9,7 @@ PORT ?= 8000
 
 export DJANGO_SETTINGS_MODULE := newsroom.settings
 # pytest-django prefers the environment to pyproject.toml: give the tests their own settings.
-test test-fast: export DJANGO_SETTINGS_MODULE := newsroom.settings_test
+test test-fast lint: export DJANGO_SETTINGS_MODULE := newsroom.settings_test
 
 .PHONY: run test test-fast lint format install migrate seed bench lock clean
 

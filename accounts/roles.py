@@ -3,7 +3,7 @@ the data migration `accounts.0001_roles`, so that admins can see and audit them 
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 
@@ -45,18 +45,18 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+def user_roles(user: User | AnonymousUser) -> set[str]:
     """The role names a user holds, cached on the user object for the request."""
     if not user.is_authenticated:
         return set()
     cached: set[str] | None = getattr(user, "_proofdesk_roles", None)
     if cached is None:
         valid = set(Role.values)
-        cached = {name for name in user.groups.values_list("name", flat=True) if name in valid}  # type: ignore[attr-defined]
-        user._proofdesk_roles = cached  # type: ignore[union-attr]
+        cached = {name for name in user.groups.values_list("name", flat=True) if name in valid}
+        user._proofdesk_roles = cached  # type: ignore[attr-defined]
     return cached
 
 
-def is_staff_member(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_staff_member(user: User | AnonymousUser) -> bool:
     """Holds at least one newsroom role: may use the desk at all."""
     return bool(user_roles(user))

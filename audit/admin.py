@@ -10,8 +10,16 @@ from audit.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
-    list_display = ("seq", "created_at", "actor_name", "action", "object_type", "object_id",
-                    "from_state", "to_state")
+    list_display = (
+        "seq",
+        "created_at",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_id",
+        "from_state",
+        "to_state",
+    )
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "actor_name", "action")
 

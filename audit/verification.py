@@ -50,7 +50,9 @@ def audit_verify_chain() -> ChainReport:
         if event.prev_hash != prev_hash:
             return ChainReport(
                 checked,
-                ChainProblem(event.seq, event.pk, "previous-hash link does not match the event before it"),
+                ChainProblem(
+                    event.seq, event.pk, "previous-hash link does not match the event before it"
+                ),
             )
         recomputed = event_hash(
             seq=event.seq,

@@ -189,6 +189,9 @@ C2PA_TRUST_ANCHORS = env.str("C2PA_TRUST_ANCHORS", default="")
 C2PA_ALLOWED_LIST = env.str("C2PA_ALLOWED_LIST", default="")
 # Remote manifests are off unless configured: a silent server would block a worker for 30 s.
 C2PA_REMOTE_MANIFEST_FETCH = env.bool("C2PA_REMOTE_MANIFEST_FETCH", default=False)
+# With fetching on, only these hosts (https) are called; empty = any https host. The fetch
+# counts against C2PA_VERIFY_TIMEOUT.
+C2PA_REMOTE_MANIFEST_HOSTS: list[str] = env.list("C2PA_REMOTE_MANIFEST_HOSTS", default=[])
 # The reader holds the whole file in memory (a 200 MB MP4 peaks near 235 MB RSS).
 C2PA_MAX_VERIFY_BYTES = env.int("C2PA_MAX_VERIFY_BYTES", default=600 * 1024 * 1024)
 C2PA_VERIFY_TIMEOUT = env.float("C2PA_VERIFY_TIMEOUT", default=60.0)

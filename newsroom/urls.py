@@ -11,5 +11,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("review.urls")),
+    path("", include("provenance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -56,10 +56,30 @@ class Detector(Protocol):
 # Generators whose names in a claim generator, software agent or creator tool mean the file was
 # made or changed by generative AI. Lower-case substrings.
 KNOWN_GENERATORS = (
-    "dall-e", "dall·e", "openai", "chatgpt", "midjourney", "stable diffusion", "stablediffusion",
-    "stability ai", "firefly", "imagen", "gemini", "sora", "runway", "pika", "flux",
-    "elevenlabs", "leonardo.ai", "ideogram", "bing image creator", "copilot", "synthesia",
-    "heygen", "kling", "veo",
+    "dall-e",
+    "dall·e",
+    "openai",
+    "chatgpt",
+    "midjourney",
+    "stable diffusion",
+    "stablediffusion",
+    "stability ai",
+    "firefly",
+    "imagen",
+    "gemini",
+    "sora",
+    "runway",
+    "pika",
+    "flux",
+    "elevenlabs",
+    "leonardo.ai",
+    "ideogram",
+    "bing image creator",
+    "copilot",
+    "synthesia",
+    "heygen",
+    "kling",
+    "veo",
 )
 _GENERATOR_RE = re.compile("|".join(re.escape(name) for name in KNOWN_GENERATORS), re.IGNORECASE)
 
@@ -93,9 +113,11 @@ class CredentialSignalsDetector:
             score = max(score, 0.6)
             signals.append(f"IPTC metadata declares {facts.xmp_source_type}")
 
-        for label, text in (("claim generator", facts.claim_generator),
-                            ("creator tool", facts.creator_tool),
-                            *(("software agent", a) for a in facts.software_agents)):
+        for label, text in (
+            ("claim generator", facts.claim_generator),
+            ("creator tool", facts.creator_tool),
+            *(("software agent", a) for a in facts.software_agents),
+        ):
             match = _GENERATOR_RE.search(text or "")
             if match:
                 score = max(score, 0.7)
@@ -103,18 +125,24 @@ class CredentialSignalsDetector:
 
         if signals:
             verdict = "synthetic" if score >= 0.95 else "likely_synthetic"
-            return DetectorFinding(round(score, 2), verdict,
-                                   "Signals of AI generation: " + "; ".join(signals) + ".",
-                                   signals)
+            return DetectorFinding(
+                round(score, 2),
+                verdict,
+                "Signals of AI generation: " + "; ".join(signals) + ".",
+                signals,
+            )
         captured = [t for t in facts.c2pa_source_types if t in CAPTURE_SOURCE_TYPES]
         if captured and verified:
             return DetectorFinding(
-                0.05, "likely_authentic",
+                0.05,
+                "likely_authentic",
                 f"Intact Content Credentials declare {', '.join(captured)}, and no sign of AI "
-                "generation was found.", [f"credentials declare {', '.join(captured)}"],
+                "generation was found.",
+                [f"credentials declare {', '.join(captured)}"],
             )
         return DetectorFinding(
-            0.0, "no_signal",
+            0.0,
+            "no_signal",
             "No signal either way in the credentials or metadata. This does not mean the file "
             "is genuine: most files carry no such signals.",
         )

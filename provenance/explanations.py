@@ -81,7 +81,7 @@ CODE_EXPLANATIONS: dict[str, str] = {
     "signingCredential.revoked": "The signing certificate has been revoked by its issuer.",
     "signingCredential.invalid": "The signing certificate is malformed or not allowed to sign.",
     "claimSignature.mismatch": "The signature does not match the claim: the credentials were "
-                               "altered after signing.",
+    "altered after signing.",
     "claimSignature.missing": "The credentials are not signed.",
     "assertion.dataHash.mismatch": "The image or media data was changed after signing.",
     "assertion.bmffHash.mismatch": "The video or audio data was changed after signing.",
@@ -94,7 +94,7 @@ CODE_EXPLANATIONS: dict[str, str] = {
     "timeStamp.mismatch": "The trusted timestamp does not match the signature.",
     "timeStamp.untrusted": "The timestamp authority is not trusted.",
     "cawg.x509.credential.untrusted": "The creator identity (CAWG) was signed with a "
-                                      "certificate not on our trust list.",
+    "certificate not on our trust list.",
     "cawg.identity.signature.mismatch": "The creator identity (CAWG) signature is broken.",
     "manifest.inaccessible": "The credentials could not be loaded.",
     "general.error": "The verifier hit an error.",

@@ -39,10 +39,12 @@ class ProvenanceReport(models.Model):
     library_version = models.CharField(max_length=100)
     trust_fingerprint = models.CharField(max_length=64)
     duration_ms = models.FloatField(default=0)
-    reason = models.CharField(max_length=20, choices=ReportReason.choices,
-                              default=ReportReason.INTAKE)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(
+        max_length=20, choices=ReportReason.choices, default=ReportReason.INTAKE
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,8 +52,9 @@ class ProvenanceReport(models.Model):
         indexes = [models.Index(fields=["asset", "-created_at"])]
         permissions = [("recheck_provenance", "Can re-run provenance verification")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(state__in=ProvenanceState.values),
-                                   name="provenance_state_valid"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=ProvenanceState.values), name="provenance_state_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -59,15 +62,19 @@ class ProvenanceReport(models.Model):
 
 
 class ProvenanceThumbnail(models.Model):
-    report = models.ForeignKey(ProvenanceReport, on_delete=models.CASCADE,
-                               related_name="thumbnails")
+    report = models.ForeignKey(
+        ProvenanceReport, on_delete=models.CASCADE, related_name="thumbnails"
+    )
     identifier = models.CharField(max_length=500)
     media_type = models.CharField(max_length=50)
     data = models.BinaryField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["report", "identifier"],
-                                               name="thumbnail_unique_per_report")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "identifier"], name="thumbnail_unique_per_report"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.identifier
@@ -89,14 +96,20 @@ class DetectorVerdict(models.TextChoices):
 
 class DetectorRun(models.Model):
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="detector_runs")
-    report = models.ForeignKey(ProvenanceReport, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="detector_runs")
+    report = models.ForeignKey(
+        ProvenanceReport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="detector_runs",
+    )
     detector = models.CharField(max_length=100)
     detector_version = models.CharField(max_length=50)
     status = models.CharField(max_length=10, choices=DetectorStatus.choices)
     score = models.FloatField(null=True, blank=True)
-    verdict = models.CharField(max_length=20, choices=DetectorVerdict.choices,
-                               default=DetectorVerdict.UNKNOWN)
+    verdict = models.CharField(
+        max_length=20, choices=DetectorVerdict.choices, default=DetectorVerdict.UNKNOWN
+    )
     explanation = models.TextField(blank=True)
     duration_ms = models.FloatField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -123,8 +136,9 @@ class TrustList(models.Model):
     certificate_count = models.PositiveIntegerField()
     subjects = models.JSONField(default=list)
     active = models.BooleanField(default=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -141,8 +155,9 @@ class TrustRecheck(models.Model):
     trust_fingerprint = models.CharField(max_length=64)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -23,13 +23,34 @@ MAX_THUMBNAIL_BYTES = 512 * 1024
 
 # The c2pa library reads these formats by MIME type; anything else is "unsupported" without
 # asking it (it would say the same, more slowly).
-C2PA_MIME_TYPES = frozenset({
-    "image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/heic",
-    "image/heif", "image/avif", "image/svg+xml", "image/x-adobe-dng", "image/dng",
-    "video/mp4", "video/quicktime", "video/x-msvideo", "audio/mp4", "audio/x-m4a", "audio/m4a",
-    "audio/mpeg", "audio/x-wav", "audio/wav", "audio/vnd.wave", "audio/aac",
-    "application/pdf", "application/mp4",
-})
+C2PA_MIME_TYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/tiff",
+        "image/heic",
+        "image/heif",
+        "image/avif",
+        "image/svg+xml",
+        "image/x-adobe-dng",
+        "image/dng",
+        "video/mp4",
+        "video/quicktime",
+        "video/x-msvideo",
+        "audio/mp4",
+        "audio/x-m4a",
+        "audio/m4a",
+        "audio/mpeg",
+        "audio/x-wav",
+        "audio/wav",
+        "audio/vnd.wave",
+        "audio/aac",
+        "application/pdf",
+        "application/mp4",
+    }
+)
 
 
 def library_version() -> str:
@@ -61,8 +82,9 @@ class Verification:
         return count(self.ingredients)
 
 
-def reader_context(*, trust_anchors: str = "", allowed_list: str = "",
-                   remote_fetch: bool = False) -> c2pa.Context:
+def reader_context(
+    *, trust_anchors: str = "", allowed_list: str = "", remote_fetch: bool = False
+) -> c2pa.Context:
     settings: dict[str, Any] = {
         # Off unless configured: a remote manifest on a server that never answers would block
         # a worker for 30 s (C2PA_NOTES.md).
@@ -98,13 +120,15 @@ def _actions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
             agent = action.get("softwareAgent")
             if isinstance(agent, dict):
                 agent = f"{agent.get('name', '')} {agent.get('version', '')}".strip()
-            found.append({
-                "action": action.get("action", ""),
-                "digital_source_type": str(action.get("digitalSourceType") or "").strip(),
-                "software_agent": agent or "",
-                "when": action.get("when", ""),
-                "description": action.get("description", ""),
-            })
+            found.append(
+                {
+                    "action": action.get("action", ""),
+                    "digital_source_type": str(action.get("digitalSourceType") or "").strip(),
+                    "software_agent": agent or "",
+                    "when": action.get("when", ""),
+                    "description": action.get("description", ""),
+                }
+            )
     return found
 
 
@@ -136,8 +160,13 @@ def _ingredient_state(ingredient: dict[str, Any]) -> tuple[str, list[str]]:
     codes = sorted(set(filter(None, codes)))
     if not ingredient.get("active_manifest") and not ingredient.get("manifest_data"):
         return ProvenanceState.NO_MANIFEST, codes
-    hard = [c for c in codes if not c.startswith(("signingCredential.untrusted", "cawg.",
-                                                  "ingredient.unknownProvenance"))]
+    hard = [
+        c
+        for c in codes
+        if not c.startswith(
+            ("signingCredential.untrusted", "cawg.", "ingredient.unknownProvenance")
+        )
+    ]
     if hard:
         return ProvenanceState.INVALID, codes
     if "signingCredential.untrusted" in codes:
@@ -169,8 +198,9 @@ def _ingredient_tree(
             node["digital_source_types"] = _source_types(_actions(child_manifest))
             # A manifest store is a graph; guard against cycles and absurd depth.
             if label not in seen and depth < MAX_INGREDIENT_DEPTH:
-                node["children"] = _ingredient_tree(store, child_manifest, depth + 1,
-                                                    seen | {label})
+                node["children"] = _ingredient_tree(
+                    store, child_manifest, depth + 1, seen | {label}
+                )
             elif depth >= MAX_INGREDIENT_DEPTH:
                 node["truncated"] = True
         nodes.append(node)
@@ -200,8 +230,9 @@ def _thumbnails(reader: c2pa.Reader, identifiers: dict[str, str]) -> dict[str, t
     return found
 
 
-def _thumbnail_ids(manifest: dict[str, Any], store: dict[str, Any],
-                   depth: int = 0) -> dict[str, str]:
+def _thumbnail_ids(
+    manifest: dict[str, Any], store: dict[str, Any], depth: int = 0
+) -> dict[str, str]:
     ids: dict[str, str] = {}
     thumb = manifest.get("thumbnail") or {}
     if thumb.get("identifier"):
@@ -247,8 +278,10 @@ def verify_stream(stream: IO[bytes], mime_type: str, *, context: c2pa.Context) -
 
 def _verify(stream: IO[bytes], mime_type: str, context: c2pa.Context) -> Verification:
     if mime_type not in C2PA_MIME_TYPES:
-        return Verification(ProvenanceState.UNSUPPORTED,
-                            error=f"Content Credentials cannot be read from {mime_type} files.")
+        return Verification(
+            ProvenanceState.UNSUPPORTED,
+            error=f"Content Credentials cannot be read from {mime_type} files.",
+        )
     stream.seek(0)
     try:
         reader = c2pa.Reader(mime_type, stream, context=context)
@@ -261,8 +294,11 @@ def _verify(stream: IO[bytes], mime_type: str, context: c2pa.Context) -> Verific
             store: dict[str, Any] = json.loads(reader.json())
             manifest = store.get("manifests", {}).get(store.get("active_manifest", "")) or {}
             status = [
-                {"code": s.get("code", ""), "explanation": s.get("explanation", ""),
-                 "url": s.get("url", "")}
+                {
+                    "code": s.get("code", ""),
+                    "explanation": s.get("explanation", ""),
+                    "url": s.get("url", ""),
+                }
                 for s in store.get("validation_status") or []
             ]
             actions = _actions(manifest)

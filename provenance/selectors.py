@@ -45,38 +45,52 @@ def _ai_verdict(report: ProvenanceReport) -> str:
     return "Nothing in the file says whether AI was involved."
 
 
-def _annotate_ingredients(nodes: list[dict[str, Any]], thumbs: dict[str, int]) -> list[dict[str, Any]]:
+def _annotate_ingredients(
+    nodes: list[dict[str, Any]], thumbs: dict[str, int]
+) -> list[dict[str, Any]]:
     annotated = []
     for node in nodes:
-        annotated.append({
-            **node,
-            "explanation": explain_state(node.get("state", "")),
-            "thumbnail_id": thumbs.get(node.get("thumbnail", "")),
-            "children": _annotate_ingredients(node.get("children", []), thumbs),
-        })
+        annotated.append(
+            {
+                **node,
+                "explanation": explain_state(node.get("state", "")),
+                "thumbnail_id": thumbs.get(node.get("thumbnail", "")),
+                "children": _annotate_ingredients(node.get("children", []), thumbs),
+            }
+        )
     return annotated
 
 
 def provenance_panel(asset: Asset) -> ProvenancePanel:
-    reports = list(asset.provenance_reports.order_by("-created_at", "-pk")[:1])
-    history_count = asset.provenance_reports.count()
-    if not reports:
+    """Everything the asset page shows about the latest check, in a fixed number of queries
+    however deep the ingredient tree or long the history."""
+    report = asset.provenance_reports.order_by("-created_at", "-pk").first()
+    if report is None:
         return ProvenancePanel(None, None, [], [], [], "", {}, [], False, 0)
-    report = reports[0]
+    history_count = asset.provenance_reports.count()
     thumbs = dict(report.thumbnails.values_list("identifier", "pk"))
     explanations = {s.get("code"): s.get("explanation", "") for s in report.status}
     report.ingredients = _annotate_ingredients(report.ingredients, thumbs)
     return ProvenancePanel(
         report=report,
         explanation=explain_state(report.state),
-        codes=[{"code": code, "text": explain_code(code, explanations.get(code, ""))}
-               for code in report.codes],
-        actions=[{**a, "label": action_label(a.get("action", "")),
-                  "source_type_label": source_type_label(a["digital_source_type"].rsplit("/", 1)[-1])
-                  if a.get("digital_source_type") else ""}
-                 for a in report.actions],
-        source_types=[{"term": t, "label": source_type_label(t)}
-                      for t in report.digital_source_types],
+        codes=[
+            {"code": code, "text": explain_code(code, explanations.get(code, ""))}
+            for code in report.codes
+        ],
+        actions=[
+            {
+                **a,
+                "label": action_label(a.get("action", "")),
+                "source_type_label": source_type_label(a["digital_source_type"].rsplit("/", 1)[-1])
+                if a.get("digital_source_type")
+                else "",
+            }
+            for a in report.actions
+        ],
+        source_types=[
+            {"term": t, "label": source_type_label(t)} for t in report.digital_source_types
+        ],
         ai_verdict=_ai_verdict(report),
         thumbnails=thumbs,
         detector_runs=list(report.detector_runs.order_by("detector")),

@@ -10,10 +10,10 @@ import concurrent.futures
 import importlib
 import logging
 import time
-
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from audit.services import audit_record
@@ -44,30 +44,56 @@ logger = logging.getLogger(__name__)
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="c2pa")
 
 
+def remote_fetch_allowed(url: str) -> bool:
+    """Fetch a remote manifest only when fetching is on and the URL's host is on the allow-list
+    (an empty list allows any https host): the desk never calls arbitrary servers by default."""
+    if not settings.C2PA_REMOTE_MANIFEST_FETCH or not url:
+        return False
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return False
+    hosts = [h.lower() for h in settings.C2PA_REMOTE_MANIFEST_HOSTS]
+    return not hosts or parts.hostname.lower() in hosts
+
+
 def _verify_file(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMetadata]:
     if asset.size_bytes > settings.C2PA_MAX_VERIFY_BYTES:
         limit_mb = settings.C2PA_MAX_VERIFY_BYTES // (1024 * 1024)
-        return (Verification(ProvenanceState.UNREADABLE,
-                             error=f"The file is larger than the {limit_mb} MB verification cap; "
-                                   "its credentials were not read."), XmpMetadata())
-    context = reader_context(trust_anchors=trust.anchors, allowed_list=trust.allowed,
-                             remote_fetch=settings.C2PA_REMOTE_MANIFEST_FETCH)
+        return (
+            Verification(
+                ProvenanceState.UNREADABLE,
+                error=f"The file is larger than the {limit_mb} MB verification cap; "
+                "its credentials were not read.",
+            ),
+            XmpMetadata(),
+        )
 
     def work() -> tuple[Verification, XmpMetadata]:
         with asset.file.open("rb") as handle:
             xmp = read_xmp(handle)
+            context = reader_context(
+                trust_anchors=trust.anchors,
+                allowed_list=trust.allowed,
+                remote_fetch=remote_fetch_allowed(xmp.remote_manifest_url),
+            )
             return verify_stream(handle, asset.media_type, context=context), xmp
 
     future = _pool.submit(work)
     try:
         return future.result(timeout=settings.C2PA_VERIFY_TIMEOUT)
     except concurrent.futures.TimeoutError:
-        return (Verification(ProvenanceState.UNREADABLE,
-                             error=f"Verification took longer than {settings.C2PA_VERIFY_TIMEOUT} s "
-                                   "and was abandoned."), XmpMetadata())
+        return (
+            Verification(
+                ProvenanceState.UNREADABLE,
+                error=f"Verification took longer than {settings.C2PA_VERIFY_TIMEOUT} s "
+                "and was abandoned.",
+            ),
+            XmpMetadata(),
+        )
     except FileNotFoundError:
-        return Verification(ProvenanceState.UNREADABLE, error="The stored file is missing."), \
-            XmpMetadata()
+        return Verification(
+            ProvenanceState.UNREADABLE, error="The stored file is missing."
+        ), XmpMetadata()
 
 
 def metadata_conflict(c2pa_types: list[str], xmp_type: str) -> str:
@@ -78,34 +104,53 @@ def metadata_conflict(c2pa_types: list[str], xmp_type: str) -> str:
     c2pa_synthetic = any(t in SYNTHETIC_SOURCE_TYPES for t in c2pa_types)
     c2pa_capture = any(t in CAPTURE_SOURCE_TYPES for t in c2pa_types)
     if xmp_synthetic and c2pa_capture and not c2pa_synthetic:
-        return (f"The IPTC metadata says {xmp_type} (AI or synthetic), but the Content "
-                f"Credentials say {', '.join(c2pa_types)}.")
+        return (
+            f"The IPTC metadata says {xmp_type} (AI or synthetic), but the Content "
+            f"Credentials say {', '.join(c2pa_types)}."
+        )
     if c2pa_synthetic and xmp_type in CAPTURE_SOURCE_TYPES:
-        return (f"The Content Credentials say {', '.join(c2pa_types)} (AI or synthetic), but the "
-                f"IPTC metadata says {xmp_type}.")
+        return (
+            f"The Content Credentials say {', '.join(c2pa_types)} (AI or synthetic), but the "
+            f"IPTC metadata says {xmp_type}."
+        )
     return ""
 
 
-def _load_detectors() -> list[Detector]:
-    detectors: list[Detector] = []
-    for dotted in settings.PROVENANCE_DETECTORS:
-        module_name, _, class_name = dotted.rpartition(".")
-        detectors.append(getattr(importlib.import_module(module_name), class_name)())
-    return detectors
+def _load_detector(dotted: str) -> Detector:
+    module_name, _, class_name = dotted.rpartition(".")
+    detector: Detector = getattr(importlib.import_module(module_name), class_name)()
+    return detector
 
 
-def _run_detectors(asset: Asset, verification: Verification,
-                   xmp: XmpMetadata) -> list[DetectorRun]:
+def _run_detectors(asset: Asset, verification: Verification, xmp: XmpMetadata) -> list[DetectorRun]:
     facts = DetectorFacts(
-        path=asset.file.name, media_type=asset.media_type, state=verification.state,
+        path=asset.file.name,
+        media_type=asset.media_type,
+        state=verification.state,
         c2pa_source_types=list(verification.digital_source_types),
-        xmp_source_type=xmp.digital_source_type, claim_generator=verification.claim_generator,
-        software_agents=[a["software_agent"] for a in verification.actions
-                         if a.get("software_agent")],
+        xmp_source_type=xmp.digital_source_type,
+        claim_generator=verification.claim_generator,
+        software_agents=[
+            a["software_agent"] for a in verification.actions if a.get("software_agent")
+        ],
         creator_tool=xmp.creator_tool,
     )
     runs: list[DetectorRun] = []
-    for detector in _load_detectors():
+    for dotted in settings.PROVENANCE_DETECTORS:
+        try:
+            detector = _load_detector(dotted)
+        except Exception as exc:  # a misconfigured plug-in is recorded, never propagated
+            logger.exception("detector %s could not be loaded", dotted)
+            runs.append(
+                DetectorRun(
+                    asset=asset,
+                    detector=dotted[-100:],
+                    detector_version="?",
+                    status=DetectorStatus.FAILED,
+                    explanation=f"Could not load: {type(exc).__name__}: {exc}"[:2000],
+                )
+            )
+            continue
         started = time.perf_counter()
         run = DetectorRun(asset=asset, detector=detector.name, detector_version=detector.version)
         future = _pool.submit(detector.detect, facts)
@@ -129,8 +174,10 @@ def _run_detectors(asset: Asset, verification: Verification,
 
 
 def provenance_verify_asset(
-    *, asset_id: int, reason: str = ReportReason.INTAKE,
-    requested_by: AbstractBaseUser | None = None,
+    *,
+    asset_id: int,
+    reason: str = ReportReason.INTAKE,
+    requested_by: User | None = None,
 ) -> ProvenanceReport:
     """Verify an asset's credentials and metadata and store a new report."""
     asset = Asset.objects.get(pk=asset_id)
@@ -139,33 +186,59 @@ def provenance_verify_asset(
     runs = _run_detectors(asset, verification, xmp)
     with transaction.atomic():
         report = ProvenanceReport.objects.create(
-            asset=asset, state=verification.state, codes=verification.codes,
-            status=verification.status, error=verification.error, signer=verification.signer,
-            claim_generator=verification.claim_generator[:500], title=verification.title[:500],
-            actions=verification.actions, digital_source_types=verification.digital_source_types,
-            ingredients=verification.ingredients, ingredient_count=verification.ingredient_count,
-            cawg=verification.cawg, manifest_store=verification.manifest_store,
-            xmp={"found": xmp.found, "digital_source_type": xmp.digital_source_type,
-                 "creators": xmp.creators, "credit": xmp.credit,
-                 "creator_tool": xmp.creator_tool, "error": xmp.error},
+            asset=asset,
+            state=verification.state,
+            codes=verification.codes,
+            status=verification.status,
+            error=verification.error,
+            signer=verification.signer,
+            claim_generator=verification.claim_generator[:500],
+            title=verification.title[:500],
+            actions=verification.actions,
+            digital_source_types=verification.digital_source_types,
+            ingredients=verification.ingredients,
+            ingredient_count=verification.ingredient_count,
+            cawg=verification.cawg,
+            manifest_store=verification.manifest_store,
+            xmp={
+                "found": xmp.found,
+                "digital_source_type": xmp.digital_source_type,
+                "creators": xmp.creators,
+                "credit": xmp.credit,
+                "creator_tool": xmp.creator_tool,
+                "error": xmp.error,
+            },
             xmp_digital_source_type=xmp.digital_source_type,
-            conflict=metadata_conflict(verification.digital_source_types,
-                                       xmp.digital_source_type),
-            library_version=library_version(), trust_fingerprint=trust.fingerprint,
-            duration_ms=verification.duration_ms, reason=reason, requested_by=requested_by,
+            conflict=metadata_conflict(verification.digital_source_types, xmp.digital_source_type),
+            library_version=library_version(),
+            trust_fingerprint=trust.fingerprint,
+            duration_ms=verification.duration_ms,
+            reason=reason,
+            requested_by=requested_by,
         )
-        ProvenanceThumbnail.objects.bulk_create([
-            ProvenanceThumbnail(report=report, identifier=identifier[:500], media_type=fmt,
-                                data=data)
-            for identifier, (fmt, data) in verification.thumbnails.items()
-        ])
+        ProvenanceThumbnail.objects.bulk_create(
+            [
+                ProvenanceThumbnail(
+                    report=report, identifier=identifier[:500], media_type=fmt, data=data
+                )
+                for identifier, (fmt, data) in verification.thumbnails.items()
+            ]
+        )
         for run in runs:
             run.report = report
         DetectorRun.objects.bulk_create(runs)
-        audit_record(actor=requested_by, action="provenance.verified", obj=asset,
-                     details={"report_id": report.pk, "state": report.state,
-                              "codes": report.codes, "reason": reason,
-                              "trust_fingerprint": trust.fingerprint})
+        audit_record(
+            actor=requested_by,
+            action="provenance.verified",
+            obj=asset,
+            details={
+                "report_id": report.pk,
+                "state": report.state,
+                "codes": report.codes,
+                "reason": reason,
+                "trust_fingerprint": trust.fingerprint,
+            },
+        )
     return report
 
 
@@ -175,43 +248,63 @@ ASSETS_TO_RECHECK = (AssetStatus.IN_REVIEW, AssetStatus.CHANGES_REQUESTED)
 
 
 @transaction.atomic
-def trust_list_upload(*, kind: str, name: str, raw: bytes,
-                      uploaded_by: AbstractBaseUser) -> tuple[TrustList, TrustRecheck]:
+def trust_list_upload(
+    *, kind: str, name: str, raw: bytes, uploaded_by: User
+) -> tuple[TrustList, TrustRecheck]:
     """Add a trust bundle (replacing the active one of the same kind) and re-verify the assets
     still in review in the background."""
     parsed = parse_pem_bundle(raw)
     previous = list(TrustList.objects.select_for_update().filter(kind=kind, active=True))
     TrustList.objects.filter(pk__in=[p.pk for p in previous]).update(active=False)
     bundle = TrustList.objects.create(
-        kind=kind, name=name.strip()[:200] or f"{kind} bundle", pem=parsed.pem,
-        sha256=parsed.sha256, certificate_count=len(parsed.subjects),
-        subjects=parsed.subjects, uploaded_by=uploaded_by,
+        kind=kind,
+        name=name.strip()[:200] or f"{kind} bundle",
+        pem=parsed.pem,
+        sha256=parsed.sha256,
+        certificate_count=len(parsed.subjects),
+        subjects=parsed.subjects,
+        uploaded_by=uploaded_by,
     )
-    audit_record(actor=uploaded_by, action="trust.uploaded", obj=bundle,
-                 details={"kind": kind, "sha256": parsed.sha256,
-                          "certificates": len(parsed.subjects),
-                          "replaced": [p.pk for p in previous]})
+    audit_record(
+        actor=uploaded_by,
+        action="trust.uploaded",
+        obj=bundle,
+        details={
+            "kind": kind,
+            "sha256": parsed.sha256,
+            "certificates": len(parsed.subjects),
+            "replaced": [p.pk for p in previous],
+        },
+    )
     return bundle, _start_recheck(uploaded_by)
 
 
 @transaction.atomic
-def trust_list_retire(*, bundle_id: int, actor: AbstractBaseUser) -> TrustRecheck:
+def trust_list_retire(*, bundle_id: int, actor: User) -> TrustRecheck:
     bundle = TrustList.objects.select_for_update().get(pk=bundle_id)
     if bundle.active:
         bundle.active = False
         bundle.save(update_fields=["active"])
-        audit_record(actor=actor, action="trust.retired", obj=bundle,
-                     details={"kind": bundle.kind, "sha256": bundle.sha256})
+        audit_record(
+            actor=actor,
+            action="trust.retired",
+            obj=bundle,
+            details={"kind": bundle.kind, "sha256": bundle.sha256},
+        )
     return _start_recheck(actor)
 
 
-def _start_recheck(actor: AbstractBaseUser | None) -> TrustRecheck:
+def _start_recheck(actor: User | None) -> TrustRecheck:
     from provenance.tasks import trust_recheck_run
 
-    asset_ids = list(Asset.objects.filter(status__in=ASSETS_TO_RECHECK)
-                     .order_by("pk").values_list("pk", flat=True))
+    asset_ids = list(
+        Asset.objects.filter(status__in=ASSETS_TO_RECHECK)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     recheck = TrustRecheck.objects.create(
-        trust_fingerprint=effective_trust().fingerprint, total=len(asset_ids),
+        trust_fingerprint=effective_trust().fingerprint,
+        total=len(asset_ids),
         requested_by=actor,
     )
     recheck_id = recheck.pk
@@ -221,23 +314,32 @@ def _start_recheck(actor: AbstractBaseUser | None) -> TrustRecheck:
 
 def trust_recheck_step(*, recheck_id: int, asset_id: int) -> None:
     from django.db.models import F
+    from django.db.models.functions import Least
 
+    recheck = TrustRecheck.objects.get(pk=recheck_id)
     asset = Asset.objects.filter(pk=asset_id, status__in=ASSETS_TO_RECHECK).first()
-    if asset is not None:
+    # A redelivered run skips the assets it already re-verified under this trust.
+    already = ProvenanceReport.objects.filter(
+        asset_id=asset_id,
+        reason=ReportReason.TRUST_CHANGE,
+        trust_fingerprint=recheck.trust_fingerprint,
+        created_at__gte=recheck.created_at,
+    ).exists()
+    if asset is not None and not already:
         provenance_verify_asset(asset_id=asset_id, reason=ReportReason.TRUST_CHANGE)
-    TrustRecheck.objects.filter(pk=recheck_id).update(done=F("done") + 1)
+    # Least: a redelivered run never shows more than 100 %.
+    TrustRecheck.objects.filter(pk=recheck_id).update(done=Least(F("done") + 1, F("total")))
 
 
 def trust_recheck_finish(*, recheck_id: int) -> None:
     from django.utils import timezone
 
     TrustRecheck.objects.filter(pk=recheck_id, finished_at__isnull=True).update(
-        finished_at=timezone.now())
+        finished_at=timezone.now()
+    )
 
 
-
-
-def provenance_request_recheck(*, asset_id: int, actor: AbstractBaseUser) -> None:
+def provenance_request_recheck(*, asset_id: int, actor: User) -> None:
     """Queue a fresh verification of one asset (an editor's "re-run")."""
     from provenance.tasks import provenance_verify
 
@@ -245,4 +347,6 @@ def provenance_request_recheck(*, asset_id: int, actor: AbstractBaseUser) -> Non
     with transaction.atomic():
         audit_record(actor=actor, action="provenance.recheck_requested", obj=asset)
         actor_id = actor.pk
-        transaction.on_commit(lambda: provenance_verify.delay(asset_id, ReportReason.RERUN, actor_id))
+        transaction.on_commit(
+            lambda: provenance_verify.delay(asset_id, ReportReason.RERUN, actor_id)
+        )

@@ -16,27 +16,42 @@ class ProvenanceState(models.TextChoices):
 IPTC_DST_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 # IPTC digital source types that mean "made or changed by generative AI / algorithms".
-SYNTHETIC_SOURCE_TYPES = frozenset({
-    "trainedAlgorithmicMedia",
-    "compositeWithTrainedAlgorithmicMedia",
-    "algorithmicMedia",
-    "compositeSynthetic",
-    "dataDrivenMedia",
-    "digitalCreation",
-    "digitalArt",
-    "algorithmicallyEnhanced",
-    "virtualRecording",
-})
-GENERATIVE_SOURCE_TYPES = frozenset({
-    "trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia", "compositeSynthetic",
-})
-CAPTURE_SOURCE_TYPES = frozenset({
-    "digitalCapture", "computationalCapture", "negativeFilm", "positiveFilm", "print",
-    "compositeCapture", "screenCapture",
-})
+SYNTHETIC_SOURCE_TYPES = frozenset(
+    {
+        "trainedAlgorithmicMedia",
+        "compositeWithTrainedAlgorithmicMedia",
+        "algorithmicMedia",
+        "compositeSynthetic",
+        "dataDrivenMedia",
+        "digitalCreation",
+        "digitalArt",
+        "algorithmicallyEnhanced",
+        "virtualRecording",
+    }
+)
+GENERATIVE_SOURCE_TYPES = frozenset(
+    {
+        "trainedAlgorithmicMedia",
+        "compositeWithTrainedAlgorithmicMedia",
+        "compositeSynthetic",
+    }
+)
+CAPTURE_SOURCE_TYPES = frozenset(
+    {
+        "digitalCapture",
+        "computationalCapture",
+        "negativeFilm",
+        "positiveFilm",
+        "print",
+        "compositeCapture",
+        "screenCapture",
+    }
+)
 
 
 def source_type_term(uri: str) -> str:
     """The IPTC term at the end of a digital source type URI (tolerating stray spaces)."""
     uri = uri.strip()
-    return uri[len(IPTC_DST_PREFIX):] if uri.startswith(IPTC_DST_PREFIX) else uri.rsplit("/", 1)[-1]
+    return (
+        uri[len(IPTC_DST_PREFIX) :] if uri.startswith(IPTC_DST_PREFIX) else uri.rsplit("/", 1)[-1]
+    )

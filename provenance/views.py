@@ -15,7 +15,7 @@ from provenance.selectors import trust_overview
 from provenance.services import provenance_request_recheck, trust_list_retire, trust_list_upload
 from provenance.trust import InvalidTrustBundle
 from review.access import get_asset_for_user
-from review.decorators import staff_required
+from review.decorators import acting_user, staff_required
 from review.views import workflow_response
 
 
@@ -36,11 +36,13 @@ def thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
 def recheck(request: HttpRequest, asset_pk: int) -> HttpResponseBase:
     asset = get_asset_for_user(request.user, asset_pk)
     if not request.user.has_perm("provenance.recheck_provenance"):
-        return workflow_response(request, asset.pk, status=403,
-                                 error="Your role cannot re-run provenance checks.")
-    provenance_request_recheck(asset_id=asset.pk, actor=request.user)  # type: ignore[arg-type]
-    return workflow_response(request, asset.pk,
-                             success="Provenance check queued; this page updates when it is done.")
+        return workflow_response(
+            request, asset.pk, status=403, error="Your role cannot re-run provenance checks."
+        )
+    provenance_request_recheck(asset_id=asset.pk, actor=acting_user(request))
+    return workflow_response(
+        request, asset.pk, success="Provenance check queued; this page updates when it is done."
+    )
 
 
 def _require_trust_manager(request: HttpRequest) -> None:
@@ -51,7 +53,7 @@ def _require_trust_manager(request: HttpRequest) -> None:
 @staff_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def trust_lists(request: HttpRequest) -> HttpResponse:
+def trust_lists(request: HttpRequest) -> HttpResponseBase:
     _require_trust_manager(request)
     form = TrustListForm(request.POST or None, request.FILES or None)
     status = 200
@@ -59,20 +61,26 @@ def trust_lists(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 bundle, run = trust_list_upload(
-                    kind=form.cleaned_data["kind"], name=form.cleaned_data["name"],
-                    raw=form.cleaned_data["bundle"], uploaded_by=request.user,  # type: ignore[arg-type]
+                    kind=form.cleaned_data["kind"],
+                    name=form.cleaned_data["name"],
+                    raw=form.cleaned_data["bundle"],
+                    uploaded_by=acting_user(request),
                 )
             except InvalidTrustBundle as exc:
                 form.add_error("bundle", str(exc))
                 status = 400
             else:
-                messages.success(request, f"{bundle} added ({bundle.certificate_count} "
-                                          f"certificates). Re-checking {run.total} assets in review.")
-                return redirect("provenance:trust")  # type: ignore[return-value]
+                messages.success(
+                    request,
+                    f"{bundle} added ({bundle.certificate_count} "
+                    f"certificates). Re-checking {run.total} assets in review.",
+                )
+                return redirect("provenance:trust")
         else:
             status = 400
-    return render(request, "provenance/trust.html", {"form": form, **trust_overview()},
-                  status=status)
+    return render(
+        request, "provenance/trust.html", {"form": form, **trust_overview()}, status=status
+    )
 
 
 @staff_required
@@ -80,7 +88,7 @@ def trust_lists(request: HttpRequest) -> HttpResponse:
 def trust_retire(request: HttpRequest, pk: int) -> HttpResponseBase:
     _require_trust_manager(request)
     bundle = get_object_or_404(TrustList, pk=pk)
-    run = trust_list_retire(bundle_id=bundle.pk, actor=request.user)  # type: ignore[arg-type]
+    run = trust_list_retire(bundle_id=bundle.pk, actor=acting_user(request))
     messages.success(request, f"{bundle} retired. Re-checking {run.total} assets in review.")
     return redirect("provenance:trust")
 

@@ -22,6 +22,7 @@ _PACKET = re.compile(rb"<x:xmpmeta[\s>].*?</x:xmpmeta>", re.DOTALL)
 _NS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
     "xmp": "http://ns.adobe.com/xap/1.0/",
     "photoshop": "http://ns.adobe.com/photoshop/1.0/",
     "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
@@ -36,6 +37,8 @@ class XmpMetadata:
     creators: list[str] = field(default_factory=list)
     credit: str = ""
     creator_tool: str = ""
+    # Where the file says its C2PA manifest lives when it is not embedded (C2PA 2.x, 9.3).
+    remote_manifest_url: str = ""
     error: str = ""
 
 
@@ -91,7 +94,9 @@ def read_xmp(handle: IO[bytes]) -> XmpMetadata:
     source_types = _value(root, "Iptc4xmpExt", "DigitalSourceType")
     credit = _value(root, "photoshop", "Credit") or _value(root, "Iptc4xmpCore", "CreditLine")
     tool = _value(root, "xmp", "CreatorTool")
+    remote = _value(root, "dcterms", "provenance")
     return XmpMetadata(
+        remote_manifest_url=remote[0] if remote else "",
         found=True,
         digital_source_type=source_type_term(source_types[0]) if source_types else "",
         creators=_value(root, "dc", "creator"),
@@ -100,8 +105,9 @@ def read_xmp(handle: IO[bytes]) -> XmpMetadata:
     )
 
 
-def xmp_packet(*, digital_source_type: str = "", creator: str = "", credit: str = "",
-               creator_tool: str = "") -> bytes:
+def xmp_packet(
+    *, digital_source_type: str = "", creator: str = "", credit: str = "", creator_tool: str = ""
+) -> bytes:
     """An XMP packet carrying the IPTC fields the desk reads (for renditions and tests)."""
     from xml.sax.saxutils import escape, quoteattr
 
@@ -109,21 +115,25 @@ def xmp_packet(*, digital_source_type: str = "", creator: str = "", credit: str 
 
     attrs = []
     if digital_source_type:
-        attrs.append(f"Iptc4xmpExt:DigitalSourceType={quoteattr(IPTC_DST_PREFIX + digital_source_type)}")
+        attrs.append(
+            f"Iptc4xmpExt:DigitalSourceType={quoteattr(IPTC_DST_PREFIX + digital_source_type)}"
+        )
     if credit:
         attrs.append(f"photoshop:Credit={quoteattr(credit)}")
     if creator_tool:
         attrs.append(f"xmp:CreatorTool={quoteattr(creator_tool)}")
     creator_xml = (
         f"<dc:creator><rdf:Seq><rdf:li>{escape(creator)}</rdf:li></rdf:Seq></dc:creator>"
-        if creator else ""
+        if creator
+        else ""
     )
     body = (
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
         f'<rdf:RDF xmlns:rdf="{_NS["rdf"]}">'
         f'<rdf:Description rdf:about="" xmlns:dc="{_NS["dc"]}" xmlns:xmp="{_NS["xmp"]}" '
         f'xmlns:photoshop="{_NS["photoshop"]}" xmlns:Iptc4xmpExt="{_NS["Iptc4xmpExt"]}" '
-        f'{" ".join(attrs)}>{creator_xml}</rdf:Description></rdf:RDF></x:xmpmeta>'
+        f"{' '.join(attrs)}>{creator_xml}</rdf:Description></rdf:RDF></x:xmpmeta>"
     )
-    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>' + body +
-            '<?xpacket end="w"?>').encode("utf-8")
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>' + body + '<?xpacket end="w"?>'
+    ).encode("utf-8")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
@@ -18,7 +18,7 @@ from django.http import Http404
 from accounts.roles import is_staff_member
 from review.models import Asset, AssetStatus
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 class Action(StrEnum):
@@ -44,36 +44,64 @@ class ActionSpec:
 
 ACTIONS: dict[Action, ActionSpec] = {
     Action.APPROVE: ActionSpec(
-        "Approve", "review.review_asset", frozenset({AssetStatus.IN_REVIEW}),
-        AssetStatus.APPROVED, four_eyes=True, style="primary",
+        "Approve",
+        "review.review_asset",
+        frozenset({AssetStatus.IN_REVIEW}),
+        AssetStatus.APPROVED,
+        four_eyes=True,
+        style="primary",
     ),
     Action.REQUEST_CHANGES: ActionSpec(
-        "Request changes", "review.review_asset", frozenset({AssetStatus.IN_REVIEW}),
-        AssetStatus.CHANGES_REQUESTED, needs_note=True, four_eyes=True,
+        "Request changes",
+        "review.review_asset",
+        frozenset({AssetStatus.IN_REVIEW}),
+        AssetStatus.CHANGES_REQUESTED,
+        needs_note=True,
+        four_eyes=True,
     ),
     Action.REJECT: ActionSpec(
-        "Reject", "review.review_asset",
+        "Reject",
+        "review.review_asset",
         frozenset({AssetStatus.IN_REVIEW, AssetStatus.CHANGES_REQUESTED}),
-        AssetStatus.REJECTED, needs_note=True, four_eyes=True, style="danger",
+        AssetStatus.REJECTED,
+        needs_note=True,
+        four_eyes=True,
+        style="danger",
     ),
     Action.RESUBMIT: ActionSpec(
-        "Resubmit for review", None, frozenset({AssetStatus.CHANGES_REQUESTED}),
-        AssetStatus.IN_REVIEW, style="primary",
+        "Resubmit for review",
+        None,
+        frozenset({AssetStatus.CHANGES_REQUESTED}),
+        AssetStatus.IN_REVIEW,
+        style="primary",
     ),
     Action.WITHDRAW: ActionSpec(
-        "Withdraw", None,
-        frozenset({
-            AssetStatus.RECEIVED, AssetStatus.CHECKING, AssetStatus.IN_REVIEW,
-            AssetStatus.CHANGES_REQUESTED, AssetStatus.APPROVED,
-        }),
-        AssetStatus.WITHDRAWN, needs_note=True, style="danger",
+        "Withdraw",
+        None,
+        frozenset(
+            {
+                AssetStatus.RECEIVED,
+                AssetStatus.CHECKING,
+                AssetStatus.IN_REVIEW,
+                AssetStatus.CHANGES_REQUESTED,
+                AssetStatus.APPROVED,
+            }
+        ),
+        AssetStatus.WITHDRAWN,
+        needs_note=True,
+        style="danger",
     ),
     Action.MARK_PUBLISHED: ActionSpec(
-        "Mark as published", "review.publish_asset", frozenset({AssetStatus.APPROVED}),
+        "Mark as published",
+        "review.publish_asset",
+        frozenset({AssetStatus.APPROVED}),
         AssetStatus.PUBLISHED,
     ),
     Action.COMMENT: ActionSpec(
-        "Comment", "review.comment_asset", frozenset(AssetStatus.values), None,
+        "Comment",
+        "review.comment_asset",
+        frozenset(AssetStatus.values),
+        None,
     ),
 }
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
@@ -12,6 +13,13 @@ from accounts.roles import is_staff_member
 
 P = ParamSpec("P")
 R = TypeVar("R", bound=HttpResponseBase)
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The logged-in user behind a request that `staff_required` has already let through."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied("Log in first.")
+    return request.user
 
 
 def staff_required(view: Callable[..., R]) -> Callable[..., HttpResponseBase]:

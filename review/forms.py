@@ -13,11 +13,15 @@ class UploadForm(forms.Form):
 
     source = forms.ChoiceField(choices=AssetSource.choices, initial=AssetSource.STAFF)
     story_ref = forms.CharField(
-        label="Story reference", max_length=200, required=False,
+        label="Story reference",
+        max_length=200,
+        required=False,
         help_text="The CMS slug or story ID this media is for.",
     )
     description = forms.CharField(
-        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Description",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What the media shows and where it came from.",
     )
     intake_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
@@ -29,14 +33,16 @@ class UploadForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *AssetStatus.choices], required=False
-    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *AssetStatus.choices], required=False)
     source = forms.ChoiceField(choices=[("", "Any source"), *AssetSource.choices], required=False)
     uploader = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     mine = forms.BooleanField(label="Only my uploads", required=False)
-    q = forms.CharField(label="Search", max_length=200, required=False,
-                        widget=forms.SearchInput(attrs={"placeholder": "File name or story"}))
+    q = forms.CharField(
+        label="Search",
+        max_length=200,
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "File name or story"}),
+    )
     page = forms.IntegerField(min_value=1, required=False)
 
     def __init__(self, *args: object, uploader_choices: list[tuple[int, str]], **kwargs: object):

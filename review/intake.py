@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import filetype
 from django.conf import settings
-from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
@@ -43,6 +43,7 @@ ALLOWED_MEDIA_TYPES: dict[str, MediaKind] = {
     "video/x-msvideo": MediaKind.VIDEO,
     "video/mpeg": MediaKind.VIDEO,
     "video/x-m4v": MediaKind.VIDEO,
+    "video/iso.segment": MediaKind.VIDEO,
     "audio/mpeg": MediaKind.AUDIO,
     "audio/x-wav": MediaKind.AUDIO,
     "audio/ogg": MediaKind.AUDIO,
@@ -71,12 +72,26 @@ class Rejection:
     reason: str
 
 
+def _iso_bmff_type(head: bytes) -> str:
+    # filetype knows the common ISO BMFF brands only; an MP4 with another brand (iso6, dash)
+    # or a DASH media segment still starts with an ftyp/styp box.
+    box = head[4:8]
+    if box == b"ftyp":
+        return "video/mp4"
+    if box == b"styp":
+        return "video/iso.segment"
+    return ""
+
+
 def sniff_media_type(head: bytes) -> SniffedType:
     """Decide what a file is from its first bytes, never from its name or the client's word."""
     if not head:
         raise IntakeError("The file is empty.")
     guess = filetype.guess(head)
     if guess is None:
+        iso_bmff = _iso_bmff_type(head)
+        if iso_bmff:
+            return SniffedType(iso_bmff, MediaKind.VIDEO)
         raise IntakeError(
             "This is not an image, video or audio file: its content matches no media format."
         )
@@ -143,9 +158,10 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         self.file.write(raw_data)
         return None
 
-    def file_complete(self, file_size: int) -> TemporaryUploadedFile:
+    def file_complete(self, file_size: int) -> UploadedFile | None:
         uploaded = super().file_complete(file_size)
-        uploaded.sha256 = self._digest.hexdigest()  # type: ignore[attr-defined]
+        if uploaded is not None:
+            uploaded.sha256 = self._digest.hexdigest()  # type: ignore[attr-defined]
         return uploaded
 
     def _reject(self, reason: str) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -52,7 +53,7 @@ class IntakeResult:
 
 def asset_intake(
     *,
-    uploaded_by: AbstractBaseUser,
+    uploaded_by: User,
     content: File[bytes],
     sha256: str,
     original_filename: str,
@@ -65,7 +66,7 @@ def asset_intake(
     the uploader when the file is not acceptable; nothing is stored in that case."""
     if not content.size:
         raise IntakeError("The file is empty.")
-    sniffed = sniff_file(content)  # type: ignore[arg-type]
+    sniffed = sniff_file(content)
     if source not in AssetSource.values:
         raise IntakeError(f"Unknown source {source!r}.")
     original_filename = (original_filename or "upload").rsplit("/", 1)[-1][:255]
@@ -94,10 +95,16 @@ def asset_intake(
         with transaction.atomic():
             asset.save()
             audit_record(
-                actor=uploaded_by, action="asset.received", obj=asset,
+                actor=uploaded_by,
+                action="asset.received",
+                obj=asset,
                 to_state=AssetStatus.RECEIVED,
-                details={"filename": original_filename, "sha256": sha256,
-                         "media_type": sniffed.media_type, "size": content.size},
+                details={
+                    "filename": original_filename,
+                    "sha256": sha256,
+                    "media_type": sniffed.media_type,
+                    "size": content.size,
+                },
             )
             _start_checks(asset, actor=uploaded_by)
     except IntegrityError:
@@ -114,9 +121,7 @@ def asset_intake(
     return IntakeResult(asset, created=True, duplicates=_duplicates_of(asset))
 
 
-def _asset_for_token(
-    user: AbstractBaseUser, token: uuid.UUID, filename: str
-) -> Asset | None:
+def _asset_for_token(user: User, token: uuid.UUID, filename: str) -> Asset | None:
     return Asset.objects.filter(
         uploaded_by_id=user.pk, intake_token=token, original_filename=filename
     ).first()
@@ -126,15 +131,20 @@ def _duplicates_of(asset: Asset) -> list[Asset]:
     return list(Asset.objects.filter(sha256=asset.sha256).exclude(pk=asset.pk).order_by("pk")[:5])
 
 
-def _start_checks(asset: Asset, *, actor: AbstractBaseUser | None) -> None:
+def _start_checks(asset: Asset, *, actor: User | None) -> None:
     from review.tasks import asset_check  # tasks import services: import here, not at the top
 
     previous = asset.status
     asset.status = AssetStatus.CHECKING
     asset.status_changed_at = timezone.now()
     asset.save(update_fields=["status", "status_changed_at", "updated_at"])
-    audit_record(actor=actor, action="asset.check_started", obj=asset,
-                 from_state=previous, to_state=AssetStatus.CHECKING)
+    audit_record(
+        actor=actor,
+        action="asset.check_started",
+        obj=asset,
+        from_state=previous,
+        to_state=AssetStatus.CHECKING,
+    )
     asset_id = asset.pk
     transaction.on_commit(lambda: asset_check.delay(asset_id))
 
@@ -175,6 +185,20 @@ def _inspect_file(asset: Asset) -> CheckOutcome:
     return CheckOutcome(problems, facts)
 
 
+def _verify_provenance(asset: Asset) -> list[str]:
+    """Read the file's Content Credentials and metadata into a ProvenanceReport. Whatever the
+    credentials say is a finding, not a problem; only a verifier crash is a problem, and it
+    blocks nothing: the asset goes to review and an editor can re-run the check."""
+    from provenance.services import provenance_verify_asset  # provenance imports review
+
+    try:
+        provenance_verify_asset(asset_id=asset.pk)
+    except Exception as exc:
+        logger.exception("provenance check of asset %s failed", asset.pk)
+        return [f"The provenance check failed ({type(exc).__name__}); re-run it from this page."]
+    return []
+
+
 def asset_run_checks(*, asset_id: int) -> Asset | None:
     """Run the intake checks and move the asset into review. Safe to run twice: a second run
     finds the asset no longer `checking` and does nothing."""
@@ -183,6 +207,8 @@ def asset_run_checks(*, asset_id: int) -> Asset | None:
         logger.debug("asset %s is not waiting for checks; skipping", asset_id)
         return asset
     outcome = _inspect_file(asset)
+    if "The stored file is missing." not in outcome.problems:
+        outcome.problems.extend(_verify_provenance(asset))
     with transaction.atomic():
         locked = Asset.objects.select_for_update().get(pk=asset_id)
         if locked.status != AssetStatus.CHECKING:
@@ -192,11 +218,24 @@ def asset_run_checks(*, asset_id: int) -> Asset | None:
         locked.check_error = "\n".join(outcome.problems)
         locked.status = AssetStatus.IN_REVIEW
         locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["width", "height", "check_error", "status",
-                                   "status_changed_at", "updated_at"])
-        audit_record(actor=None, action="asset.checked", obj=locked,
-                     from_state=AssetStatus.CHECKING, to_state=AssetStatus.IN_REVIEW,
-                     details={"problems": outcome.problems, **outcome.facts})
+        locked.save(
+            update_fields=[
+                "width",
+                "height",
+                "check_error",
+                "status",
+                "status_changed_at",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            actor=None,
+            action="asset.checked",
+            obj=locked,
+            from_state=AssetStatus.CHECKING,
+            to_state=AssetStatus.IN_REVIEW,
+            details={"problems": outcome.problems, **outcome.facts},
+        )
     return locked
 
 
@@ -222,7 +261,7 @@ def _who_acted_last(asset: Asset) -> str:
 
 
 @transaction.atomic
-def _transition(*, asset_id: int, actor: AbstractBaseUser, action: Action, note: str) -> Asset:
+def _transition(*, asset_id: int, actor: User, action: Action, note: str) -> Asset:
     spec = ACTIONS[action]
     note = _clean_note(note, required=spec.needs_note, action=action)
     # The lock makes two editors acting at once take turns: the second one sees the first
@@ -242,38 +281,41 @@ def _transition(*, asset_id: int, actor: AbstractBaseUser, action: Action, note:
     if note:
         comment = Comment.objects.create(asset=asset, author=actor, body=note)
     audit_record(
-        actor=actor, action=f"asset.{action.value}", obj=asset,
-        from_state=previous, to_state=spec.to_state,
+        actor=actor,
+        action=f"asset.{action.value}",
+        obj=asset,
+        from_state=previous,
+        to_state=spec.to_state,
         details={"note": note, "comment_id": comment.pk if comment else None},
     )
     return asset
 
 
-def asset_approve(*, asset_id: int, actor: AbstractBaseUser, note: str = "") -> Asset:
+def asset_approve(*, asset_id: int, actor: User, note: str = "") -> Asset:
     return _transition(asset_id=asset_id, actor=actor, action=Action.APPROVE, note=note)
 
 
-def asset_request_changes(*, asset_id: int, actor: AbstractBaseUser, note: str) -> Asset:
+def asset_request_changes(*, asset_id: int, actor: User, note: str) -> Asset:
     return _transition(asset_id=asset_id, actor=actor, action=Action.REQUEST_CHANGES, note=note)
 
 
-def asset_reject(*, asset_id: int, actor: AbstractBaseUser, note: str) -> Asset:
+def asset_reject(*, asset_id: int, actor: User, note: str) -> Asset:
     return _transition(asset_id=asset_id, actor=actor, action=Action.REJECT, note=note)
 
 
-def asset_resubmit(*, asset_id: int, actor: AbstractBaseUser, note: str = "") -> Asset:
+def asset_resubmit(*, asset_id: int, actor: User, note: str = "") -> Asset:
     return _transition(asset_id=asset_id, actor=actor, action=Action.RESUBMIT, note=note)
 
 
-def asset_withdraw(*, asset_id: int, actor: AbstractBaseUser, note: str) -> Asset:
+def asset_withdraw(*, asset_id: int, actor: User, note: str) -> Asset:
     return _transition(asset_id=asset_id, actor=actor, action=Action.WITHDRAW, note=note)
 
 
-def asset_mark_published(*, asset_id: int, actor: AbstractBaseUser, note: str = "") -> Asset:
+def asset_mark_published(*, asset_id: int, actor: User, note: str = "") -> Asset:
     return _transition(asset_id=asset_id, actor=actor, action=Action.MARK_PUBLISHED, note=note)
 
 
-TRANSITION_SERVICES = {
+TRANSITION_SERVICES: dict[Action, Callable[..., Asset]] = {
     Action.APPROVE: asset_approve,
     Action.REQUEST_CHANGES: asset_request_changes,
     Action.REJECT: asset_reject,
@@ -284,13 +326,17 @@ TRANSITION_SERVICES = {
 
 
 @transaction.atomic
-def comment_add(*, asset_id: int, author: AbstractBaseUser, body: str) -> Comment:
+def comment_add(*, asset_id: int, author: User, body: str) -> Comment:
     body = _clean_note(body, required=True, action=Action.COMMENT)
     asset = Asset.objects.select_for_update().get(pk=asset_id)
     denial = action_denial(asset, author, Action.COMMENT)
     if denial is not None:
         raise ActionRefused(denial)
     comment = Comment.objects.create(asset=asset, author=author, body=body)
-    audit_record(actor=author, action="comment.added", obj=asset,
-                 details={"comment_id": comment.pk, "body": body})
+    audit_record(
+        actor=author,
+        action="comment.added",
+        obj=asset,
+        details={"comment_id": comment.pk, "body": body},
+    )
     return comment

@@ -2,10 +2,29 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from review.selectors import assets_stuck_in_checks
 from review.services import asset_run_checks
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# acks_late + reject_on_worker_lost: a worker killed mid-check leaves the message on the broker
+# and another worker redelivers it; asset_run_checks skips assets already checked.
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def asset_check(asset_id: int) -> str | None:
     asset = asset_run_checks(asset_id=asset_id)
     return asset.status if asset is not None else None
+
+
+@shared_task
+def sweep_stuck_checks() -> list[int]:
+    """Periodic (celery beat): re-queue checks stuck past CHECK_STUCK_AFTER_SECONDS, for
+    brokers that lost the message or workers that died before acknowledging it."""
+    asset_ids = assets_stuck_in_checks()
+    for asset_id in asset_ids:
+        asset_check.delay(asset_id)
+    return asset_ids

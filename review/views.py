@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from provenance.selectors import provenance_panel
 from review.access import ACTIONS, Action, available_actions, get_asset_for_user
-from review.decorators import staff_required
+from review.decorators import acting_user, staff_required
 from review.forms import NoteForm, QueueFilterForm, UploadForm
 from review.intake import IntakeError, Rejection, upload_rejections
 from review.media import media_response
@@ -42,7 +43,7 @@ from review.services import (
 def _wants_fragment(request: HttpRequest) -> bool:
     # A history restore asks for the whole page even though it comes from htmx.
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
 
 @staff_required
@@ -58,8 +59,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     page_number = 1
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        filters = QueueFilters(status=data["status"], source=data["source"],
-                               uploader=data["uploader"], mine=data["mine"], q=data["q"].strip())
+        filters = QueueFilters(
+            status=data["status"],
+            source=data["source"],
+            uploader=data["uploader"],
+            mine=data["mine"],
+            q=data["q"].strip(),
+        )
         page_number = data["page"] or 1
     paginator = Paginator(asset_queue(request.user, filters), QUEUE_PAGE_SIZE)
     page = paginator.get_page(page_number)
@@ -72,9 +78,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "filters": filters,
-        "status_tabs": [
-            (value, label, counts[value]) for value, label in AssetStatus.choices
-        ],
+        "status_tabs": [(value, label, counts[value]) for value, label in AssetStatus.choices],
         "total": sum(counts.values()),
         "base_query": tab_query.urlencode(),
         "page_query": page_query.urlencode(),
@@ -92,8 +96,7 @@ def _upload_context(request: HttpRequest, form: UploadForm, **extra: Any) -> dic
 @vary_on_headers("HX-Request")
 def upload(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("review.upload_asset"):
-        return render(request, "403.html", {"reason": "Your role cannot upload media."},
-                      status=403)
+        return render(request, "403.html", {"reason": "Your role cannot upload media."}, status=403)
     if request.method == "GET":
         return render(request, "review/upload.html", _upload_context(request, UploadForm()))
 
@@ -106,25 +109,37 @@ def upload(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         for uploaded in files:
             try:
-                results.append(asset_intake(
-                    uploaded_by=request.user,  # type: ignore[arg-type]
-                    content=uploaded,
-                    sha256=uploaded.sha256,  # type: ignore[attr-defined]
-                    original_filename=uploaded.name or "upload",
-                    source=form.cleaned_data["source"],
-                    story_ref=form.cleaned_data["story_ref"],
-                    description=form.cleaned_data["description"],
-                    intake_token=form.cleaned_data["intake_token"],
-                ))
+                results.append(
+                    asset_intake(
+                        uploaded_by=acting_user(request),
+                        content=uploaded,
+                        sha256=uploaded.sha256,  # type: ignore[attr-defined]
+                        original_filename=uploaded.name or "upload",
+                        source=form.cleaned_data["source"],
+                        story_ref=form.cleaned_data["story_ref"],
+                        description=form.cleaned_data["description"],
+                        intake_token=form.cleaned_data["intake_token"],
+                    )
+                )
             except IntakeError as exc:
                 rejected.append(Rejection(uploaded.name or "upload", str(exc)))
     status = 200 if results or (form.is_valid() and not rejected) else 400
-    next_form = UploadForm(initial={
-        "source": form.data.get("source"), "story_ref": form.data.get("story_ref", ""),
-    }) if results else form
-    context = _upload_context(request, next_form, results=results, rejected=rejected,
-                              submitted=True)
-    template = "review/upload.html#upload-panel" if _wants_fragment(request) else "review/upload.html"
+    next_form = (
+        UploadForm(
+            initial={
+                "source": form.data.get("source"),
+                "story_ref": form.data.get("story_ref", ""),
+            }
+        )
+        if results
+        else form
+    )
+    context = _upload_context(
+        request, next_form, results=results, rejected=rejected, submitted=True
+    )
+    template = (
+        "review/upload.html#upload-panel" if _wants_fragment(request) else "review/upload.html"
+    )
     return render(request, template, context, status=status)
 
 
@@ -139,6 +154,8 @@ def _detail_context(request: HttpRequest, asset: Asset, **extra: Any) -> dict[st
         "duplicates": asset_duplicates(asset, request.user),
         "note_form": NoteForm(),
         "is_uploader": asset.uploaded_by_id == request.user.pk,
+        "panel": provenance_panel(asset),
+        "can_recheck": request.user.has_perm("provenance.recheck_provenance"),
         **extra,
     }
 
@@ -154,8 +171,11 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, _detail_context(request, asset))
 
 
-def _action_result(request: HttpRequest, asset_id: int, *, error: str = "",
-                   status: int = 200, success: str = "") -> HttpResponseBase:
+def workflow_response(
+    request: HttpRequest, asset_id: int, *, error: str = "", status: int = 200, success: str = ""
+) -> HttpResponseBase:
+    """The answer to a POST on an asset: the workflow partial for htmx, otherwise a redirect
+    back to the page (or the page itself with the error)."""
     if not _wants_fragment(request) and not error:
         messages.success(request, success)
         return redirect("review:asset_detail", pk=asset_id)
@@ -179,14 +199,16 @@ def asset_action(request: HttpRequest, pk: int, action: str) -> HttpResponseBase
     form = NoteForm(request.POST)
     form.is_valid()
     try:
-        service(asset_id=asset.pk, actor=request.user, note=form.cleaned_data.get("note", ""))  # type: ignore[operator]
+        service(
+            asset_id=asset.pk, actor=acting_user(request), note=form.cleaned_data.get("note", "")
+        )
     except ActionRefused as exc:
         status = 403 if exc.denial.kind == "role" else 409
-        return _action_result(request, asset.pk, error=exc.denial.message, status=status)
+        return workflow_response(request, asset.pk, error=exc.denial.message, status=status)
     except InvalidNote as exc:
-        return _action_result(request, asset.pk, error=str(exc), status=400)
+        return workflow_response(request, asset.pk, error=str(exc), status=400)
     label = ACTIONS[chosen].label
-    return _action_result(request, asset.pk, success=f"Done: {label.lower()}.")
+    return workflow_response(request, asset.pk, success=f"Done: {label.lower()}.")
 
 
 @staff_required
@@ -196,13 +218,16 @@ def asset_comment(request: HttpRequest, pk: int) -> HttpResponseBase:
     form = NoteForm(request.POST)
     form.is_valid()
     try:
-        comment_add(asset_id=asset.pk, author=request.user,  # type: ignore[arg-type]
-                    body=form.cleaned_data.get("note", ""))
+        comment_add(
+            asset_id=asset.pk,
+            author=acting_user(request),
+            body=form.cleaned_data.get("note", ""),
+        )
     except ActionRefused as exc:
-        return _action_result(request, asset.pk, error=exc.denial.message, status=403)
+        return workflow_response(request, asset.pk, error=exc.denial.message, status=403)
     except InvalidNote as exc:
-        return _action_result(request, asset.pk, error=str(exc), status=400)
-    return _action_result(request, asset.pk, success="Comment added.")
+        return workflow_response(request, asset.pk, error=str(exc), status=400)
+    return workflow_response(request, asset.pk, success="Comment added.")
 
 
 @staff_required
@@ -210,4 +235,3 @@ def asset_comment(request: HttpRequest, pk: int) -> HttpResponseBase:
 def asset_media(request: HttpRequest, pk: int) -> HttpResponseBase:
     asset = get_asset_for_user(request.user, pk)
     return media_response(asset)
-

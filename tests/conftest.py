@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.urls import reverse
+from pytest_django.plugin import blocking_manager_key
 
 from accounts.roles import Role
-from tests.factories import UserFactory
+from review.models import AssetStatus
+from tests.accounts.role_groups import is_transactional, restore_role_groups
+from tests.factories import AssetFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
 
@@ -100,3 +107,88 @@ def _tasks_in_process(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+_TEST_DATABASE = pytest.StashKey[str]()
+
+
+@pytest.fixture(autouse=True)
+def _role_groups_for_transactional_tests(request):
+    """Transactional tests (and the live server's) end with a flush that drops the groups the
+    data migration made: put them back before such a test, and after it (below) for the tests
+    that run later."""
+    if not is_transactional(request):
+        return
+    request.getfixturevalue("transactional_db")
+    restore_role_groups()
+    request.node.stash[_TEST_DATABASE] = connection.settings_dict["NAME"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    # Only while the connection still points at this test's database: after the last test
+    # the test database is gone and the connection points at the real one again.
+    if (
+        nextitem is not None
+        and item.stash.get(_TEST_DATABASE, None) == (connection.settings_dict["NAME"])
+    ):
+        with item.config.stash[blocking_manager_key].unblock():
+            restore_role_groups()
+    return result
+
+
+@pytest.fixture
+def legal_client(legal):
+    return client_for(legal)
+
+
+@pytest.fixture
+def standards_client(standards):
+    return client_for(standards)
+
+
+@pytest.fixture
+def other_reporter_client(other_reporter):
+    return client_for(other_reporter)
+
+
+@pytest.fixture
+def media_files(_media_root):
+    """Every file under this test's media folder, as a sorted list (directories left out)."""
+
+    def list_files() -> list[Path]:
+        if not _media_root.exists():
+            return []
+        return sorted(path for path in _media_root.rglob("*") if path.is_file())
+
+    return list_files
+
+
+@pytest.fixture
+def post_upload():
+    """POST files to the upload page the way the form does (multipart, a source chosen)."""
+
+    def post(client, *files, headers=None, **fields):
+        data = {"source": "staff", **fields}
+        if files:
+            data["files"] = list(files)
+        return client.post(reverse("review:upload"), data, headers=headers or {})
+
+    return post
+
+
+@pytest.fixture
+def make_asset(reporter):
+    """Make an asset in any state, by default the reporter's, without running the services."""
+
+    def make(status: str = AssetStatus.IN_REVIEW, uploaded_by=None, **fields):
+        return AssetFactory(status=status, uploaded_by=uploaded_by or reporter, **fields)
+
+    return make
+
+
+@pytest.fixture
+def asset(make_asset):
+    """The reporter's asset, waiting for review."""
+    return make_asset()

@@ -14,13 +14,17 @@ from PIL import Image
 from review.models import Asset, AssetSource, AssetStatus, MediaKind
 
 
-def jpeg_bytes(colour: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (64, 48)) -> bytes:
+def jpeg_bytes(
+    colour: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (64, 48)
+) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="JPEG")
     return buffer.getvalue()
 
 
-def png_bytes(colour: tuple[int, int, int] = (30, 30, 200), size: tuple[int, int] = (32, 32)) -> bytes:
+def png_bytes(
+    colour: tuple[int, int, int] = (30, 30, 200), size: tuple[int, int] = (32, 32)
+) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="PNG")
     return buffer.getvalue()

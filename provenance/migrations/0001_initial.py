@@ -6,121 +6,275 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('review', '0001_initial'),
+        ("review", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProvenanceReport',
+            name="ProvenanceReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('trusted', 'Trusted credentials'), ('valid', 'Valid credentials, signer not on our trust list'), ('invalid', 'Credentials fail verification'), ('no_manifest', 'No Content Credentials'), ('remote_unavailable', 'Credentials stored remotely, not fetched'), ('unsupported', 'Format cannot carry or be checked for credentials'), ('unreadable', 'Credentials could not be read')], db_index=True, max_length=24)),
-                ('codes', models.JSONField(blank=True, default=list)),
-                ('status', models.JSONField(blank=True, default=list)),
-                ('error', models.TextField(blank=True)),
-                ('signer', models.JSONField(blank=True, default=dict)),
-                ('claim_generator', models.CharField(blank=True, max_length=500)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('actions', models.JSONField(blank=True, default=list)),
-                ('digital_source_types', models.JSONField(blank=True, default=list)),
-                ('ingredients', models.JSONField(blank=True, default=list)),
-                ('ingredient_count', models.PositiveIntegerField(default=0)),
-                ('cawg', models.JSONField(blank=True, default=list)),
-                ('manifest_store', models.JSONField(blank=True, null=True)),
-                ('xmp', models.JSONField(blank=True, default=dict)),
-                ('xmp_digital_source_type', models.CharField(blank=True, max_length=100)),
-                ('conflict', models.TextField(blank=True)),
-                ('library_version', models.CharField(max_length=100)),
-                ('trust_fingerprint', models.CharField(max_length=64)),
-                ('duration_ms', models.FloatField(default=0)),
-                ('reason', models.CharField(choices=[('intake', 'On intake'), ('rerun', 'Re-run by an editor'), ('trust_change', 'Trust list changed'), ('sweep', 'Re-queued after a stuck check')], default='intake', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='provenance_reports', to='review.asset')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("trusted", "Trusted credentials"),
+                            ("valid", "Valid credentials, signer not on our trust list"),
+                            ("invalid", "Credentials fail verification"),
+                            ("no_manifest", "No Content Credentials"),
+                            ("remote_unavailable", "Credentials stored remotely, not fetched"),
+                            ("unsupported", "Format cannot carry or be checked for credentials"),
+                            ("unreadable", "Credentials could not be read"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                    ),
+                ),
+                ("codes", models.JSONField(blank=True, default=list)),
+                ("status", models.JSONField(blank=True, default=list)),
+                ("error", models.TextField(blank=True)),
+                ("signer", models.JSONField(blank=True, default=dict)),
+                ("claim_generator", models.CharField(blank=True, max_length=500)),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("actions", models.JSONField(blank=True, default=list)),
+                ("digital_source_types", models.JSONField(blank=True, default=list)),
+                ("ingredients", models.JSONField(blank=True, default=list)),
+                ("ingredient_count", models.PositiveIntegerField(default=0)),
+                ("cawg", models.JSONField(blank=True, default=list)),
+                ("manifest_store", models.JSONField(blank=True, null=True)),
+                ("xmp", models.JSONField(blank=True, default=dict)),
+                ("xmp_digital_source_type", models.CharField(blank=True, max_length=100)),
+                ("conflict", models.TextField(blank=True)),
+                ("library_version", models.CharField(max_length=100)),
+                ("trust_fingerprint", models.CharField(max_length=64)),
+                ("duration_ms", models.FloatField(default=0)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("intake", "On intake"),
+                            ("rerun", "Re-run by an editor"),
+                            ("trust_change", "Trust list changed"),
+                            ("sweep", "Re-queued after a stuck check"),
+                        ],
+                        default="intake",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="provenance_reports",
+                        to="review.asset",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('recheck_provenance', 'Can re-run provenance verification')],
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [("recheck_provenance", "Can re-run provenance verification")],
             },
         ),
         migrations.CreateModel(
-            name='DetectorRun',
+            name="DetectorRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('detector', models.CharField(max_length=100)),
-                ('detector_version', models.CharField(max_length=50)),
-                ('status', models.CharField(choices=[('ok', 'Ran'), ('failed', 'Failed'), ('timeout', 'Timed out')], max_length=10)),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('verdict', models.CharField(choices=[('synthetic', 'Synthetic'), ('likely_synthetic', 'Likely synthetic'), ('no_signal', 'No synthetic signal'), ('likely_authentic', 'Likely camera-made'), ('unknown', 'Unknown')], default='unknown', max_length=20)),
-                ('explanation', models.TextField(blank=True)),
-                ('duration_ms', models.FloatField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='detector_runs', to='review.asset')),
-                ('report', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='detector_runs', to='provenance.provenancereport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("detector", models.CharField(max_length=100)),
+                ("detector_version", models.CharField(max_length=50)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("ok", "Ran"), ("failed", "Failed"), ("timeout", "Timed out")],
+                        max_length=10,
+                    ),
+                ),
+                ("score", models.FloatField(blank=True, null=True)),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[
+                            ("synthetic", "Synthetic"),
+                            ("likely_synthetic", "Likely synthetic"),
+                            ("no_signal", "No synthetic signal"),
+                            ("likely_authentic", "Likely camera-made"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                    ),
+                ),
+                ("explanation", models.TextField(blank=True)),
+                ("duration_ms", models.FloatField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="detector_runs",
+                        to="review.asset",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="detector_runs",
+                        to="provenance.provenancereport",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProvenanceThumbnail',
+            name="ProvenanceThumbnail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifier', models.CharField(max_length=500)),
-                ('media_type', models.CharField(max_length=50)),
-                ('data', models.BinaryField()),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='thumbnails', to='provenance.provenancereport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("identifier", models.CharField(max_length=500)),
+                ("media_type", models.CharField(max_length=50)),
+                ("data", models.BinaryField()),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="thumbnails",
+                        to="provenance.provenancereport",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TrustList',
+            name="TrustList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('anchors', 'Trust anchors (root certificates)'), ('allowed', 'Allowed list (end-entity certificates)')], max_length=10)),
-                ('name', models.CharField(max_length=200)),
-                ('pem', models.TextField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('certificate_count', models.PositiveIntegerField()),
-                ('subjects', models.JSONField(default=list)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("anchors", "Trust anchors (root certificates)"),
+                            ("allowed", "Allowed list (end-entity certificates)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("pem", models.TextField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("certificate_count", models.PositiveIntegerField()),
+                ("subjects", models.JSONField(default=list)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('manage_trust', 'Can upload and retire C2PA trust lists')],
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [("manage_trust", "Can upload and retire C2PA trust lists")],
             },
         ),
         migrations.CreateModel(
-            name='TrustRecheck',
+            name="TrustRecheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trust_fingerprint', models.CharField(max_length=64)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("trust_fingerprint", models.CharField(max_length=64)),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='provenancereport',
-            index=models.Index(fields=['asset', '-created_at'], name='provenance__asset_i_415ffa_idx'),
+            model_name="provenancereport",
+            index=models.Index(
+                fields=["asset", "-created_at"], name="provenance__asset_i_415ffa_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='provenancereport',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['trusted', 'valid', 'invalid', 'no_manifest', 'remote_unavailable', 'unsupported', 'unreadable'])), name='provenance_state_valid'),
+            model_name="provenancereport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        [
+                            "trusted",
+                            "valid",
+                            "invalid",
+                            "no_manifest",
+                            "remote_unavailable",
+                            "unsupported",
+                            "unreadable",
+                        ],
+                    )
+                ),
+                name="provenance_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='provenancethumbnail',
-            constraint=models.UniqueConstraint(fields=('report', 'identifier'), name='thumbnail_unique_per_report'),
+            model_name="provenancethumbnail",
+            constraint=models.UniqueConstraint(
+                fields=("report", "identifier"), name="thumbnail_unique_per_report"
+            ),
         ),
     ]

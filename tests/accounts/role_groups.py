@@ -24,8 +24,8 @@ def restore_role_groups() -> None:
         group.permissions.set(perms)
 
 
-def restore_for_transactional_tests(request: pytest.FixtureRequest) -> None:
+def is_transactional(request: pytest.FixtureRequest) -> bool:
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
-        request.getfixturevalue("transactional_db")
-        restore_role_groups()
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))

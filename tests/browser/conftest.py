@@ -15,8 +15,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from django.db import connection  # noqa: E402
-from pytest_django.plugin import blocking_manager_key  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -61,49 +59,3 @@ def browser_context_args(browser_context_args, live_server):
         "base_url": live_server.url,
         "viewport": {"width": 1280, "height": 900},
     }
-
-
-# --- the role groups ------------------------------------------------------------------------
-# The groups come from a data migration; a transactional test ends with a flush that empties
-# every table, after which post_migrate puts back content types and permissions but not the
-# groups. Put them back before each test here, and again after it, so that transactional tests
-# elsewhere that run later still find them.
-
-
-def restore_role_groups() -> None:
-    from django.contrib.auth.models import Group, Permission
-
-    from accounts.roles import ROLE_PERMISSIONS
-
-    for role, codenames in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=str(role))
-        perms: list[Permission] = []
-        for dotted in codenames:
-            app_label, codename = dotted.split(".")
-            perms.extend(
-                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            )
-        group.permissions.set(perms)
-
-
-_TEST_DATABASE = pytest.StashKey[str]()
-
-
-@pytest.fixture(autouse=True)
-def _role_groups(request, transactional_db):
-    restore_role_groups()
-    request.node.stash[_TEST_DATABASE] = connection.settings_dict["NAME"]
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
-    result = yield
-    # Only while the connection still points at this test's database: after the last test
-    # the test database is gone and the connection points at the real one again.
-    if (
-        nextitem is not None
-        and item.stash.get(_TEST_DATABASE, None) == (connection.settings_dict["NAME"])
-    ):
-        with item.config.stash[blocking_manager_key].unblock():
-            restore_role_groups()
-    return result

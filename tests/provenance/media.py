@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import c2pa
 from PIL import Image
@@ -31,40 +32,62 @@ class TestSigner:
     certs: DevCertificates
 
     def signer(self) -> c2pa.Signer:
-        return c2pa.Signer.from_info(c2pa.C2paSignerInfo(
-            alg=c2pa.C2paSigningAlg.ES256, sign_cert=self.certs.chain_pem.encode(),
-            private_key=self.certs.key_pem.encode(), ta_url=None,
-        ))
+        return c2pa.Signer.from_info(
+            c2pa.C2paSignerInfo(
+                alg=c2pa.C2paSigningAlg.ES256,
+                sign_cert=self.certs.chain_pem.encode(),
+                private_key=self.certs.key_pem.encode(),
+                ta_url=None,
+            )
+        )
 
 
 def make_signer(organisation: str = "Proofdesk Test Agency") -> TestSigner:
     return TestSigner(make_dev_certificates(organisation=organisation))
 
 
-def signed_jpeg(signer: TestSigner, *, source_type: str = "digitalCapture",
-                generator: str = "Proofdesk Tests", software_agent: str = "",
-                parent: bytes | None = None, title: str = "signed.jpg",
-                base: bytes | None = None) -> bytes:
-    action: dict = {"action": "c2pa.created", "digitalSourceType": IPTC_DST_PREFIX + source_type}
+def signed_jpeg(
+    signer: TestSigner,
+    *,
+    source_type: str = "digitalCapture",
+    generator: str = "Proofdesk Tests",
+    software_agent: str = "",
+    parent: bytes | None = None,
+    title: str = "signed.jpg",
+    base: bytes | None = None,
+) -> bytes:
+    action: dict[str, Any] = {
+        "action": "c2pa.created",
+        "digitalSourceType": IPTC_DST_PREFIX + source_type,
+    }
     if software_agent:
         action["softwareAgent"] = {"name": software_agent}
     actions = [action]
-    manifest: dict = {
+    manifest: dict[str, Any] = {
         "claim_generator_info": [{"name": generator, "version": "1.0"}],
         "title": title,
         "assertions": [],
     }
     builder_ingredient = None
     if parent is not None:
-        actions = [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}},
-                   {"action": "c2pa.edited"}]
+        actions = [
+            {"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}},
+            {"action": "c2pa.edited"},
+        ]
         builder_ingredient = parent
     manifest["assertions"].append({"label": "c2pa.actions", "data": {"actions": actions}})
     builder = c2pa.Builder(json.dumps(manifest))
     if builder_ingredient is not None:
-        builder.add_ingredient({"title": "parent.jpg", "relationship": "parentOf",
-                                "instance_id": "parent", "label": "parent"},
-                               "image/jpeg", io.BytesIO(builder_ingredient))
+        builder.add_ingredient(
+            {
+                "title": "parent.jpg",
+                "relationship": "parentOf",
+                "instance_id": "parent",
+                "label": "parent",
+            },
+            "image/jpeg",
+            io.BytesIO(builder_ingredient),
+        )
     source = io.BytesIO(base if base is not None else plain_jpeg())
     out = io.BytesIO()
     builder.sign(signer.signer(), "image/jpeg", source, out)
@@ -80,6 +103,14 @@ def tamper(data: bytes) -> bytes:
     return bytes(buffer)
 
 
-def xmp_only_jpeg(source_type: str = "trainedAlgorithmicMedia", tool: str = "Midjourney v7") -> bytes:
-    return plain_jpeg(xmp=xmp_packet(digital_source_type=source_type, creator_tool=tool,
-                                     creator="Synthetic Studio", credit="Example Wire"))
+def xmp_only_jpeg(
+    source_type: str = "trainedAlgorithmicMedia", tool: str = "Midjourney v7"
+) -> bytes:
+    return plain_jpeg(
+        xmp=xmp_packet(
+            digital_source_type=source_type,
+            creator_tool=tool,
+            creator="Synthetic Studio",
+            credit="Example Wire",
+        )
+    )

@@ -24,8 +24,9 @@ def test_file_without_xmp():
 
 
 def test_xmp_with_a_dtd_is_refused_not_expanded():
-    hostile = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><!DOCTYPE x [<!ENTITY a "aaaa">]>'
-               b"&a;</x:xmpmeta>")
+    hostile = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><!DOCTYPE x [<!ENTITY a "aaaa">]>&a;</x:xmpmeta>'
+    )
     meta = read_xmp(io.BytesIO(b"\xff\xd8" + hostile))
     assert meta.found and "DTD" in meta.error
     assert meta.digital_source_type == ""
@@ -58,16 +59,34 @@ def test_metadata_conflict(c2pa_types, xmp_type, conflict):
 
 
 def facts(**overrides):
-    base = dict(path="x", media_type="image/jpeg", state="no_manifest", c2pa_source_types=[],
-                xmp_source_type="", claim_generator="", software_agents=[], creator_tool="")
+    base = {
+        "path": "x",
+        "media_type": "image/jpeg",
+        "state": "no_manifest",
+        "c2pa_source_types": [],
+        "xmp_source_type": "",
+        "claim_generator": "",
+        "software_agents": [],
+        "creator_tool": "",
+    }
     return DetectorFacts(**{**base, **overrides})
 
 
 @pytest.mark.parametrize(
     ("overrides", "verdict", "min_score", "max_score"),
     [
-        ({"state": "trusted", "c2pa_source_types": ["trainedAlgorithmicMedia"]}, "synthetic", 0.95, 1),
-        ({"state": "invalid", "c2pa_source_types": ["trainedAlgorithmicMedia"]}, "likely_synthetic", 0.7, 0.8),
+        (
+            {"state": "trusted", "c2pa_source_types": ["trainedAlgorithmicMedia"]},
+            "synthetic",
+            0.95,
+            1,
+        ),
+        (
+            {"state": "invalid", "c2pa_source_types": ["trainedAlgorithmicMedia"]},
+            "likely_synthetic",
+            0.7,
+            0.8,
+        ),
         ({"xmp_source_type": "trainedAlgorithmicMedia"}, "likely_synthetic", 0.8, 0.9),
         ({"creator_tool": "Adobe Firefly 3"}, "likely_synthetic", 0.6, 0.75),
         ({"software_agents": ["Midjourney"]}, "likely_synthetic", 0.6, 0.75),

@@ -16,4 +16,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Audit log TAMPERED after {report.checked} good events: {report.problem}"
             )
-        self.stdout.write(self.style.SUCCESS(f"Audit log intact: {report.checked} events verified."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Audit log intact: {report.checked} events verified.")
+        )

@@ -57,7 +57,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH")
-        parser.add_argument("--json", action="store_true", help="One JSON object per file per line.")
+        parser.add_argument(
+            "--json", action="store_true", help="One JSON object per file per line."
+        )
         parser.add_argument("--uploader", default="", help="Username the assets are filed under.")
         parser.add_argument("--source", default=AssetSource.AGENCY, choices=AssetSource.values)
         parser.add_argument("--story", default="", help="Story reference for every file.")
@@ -82,8 +84,10 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user named {username!r}.")
             return user
-        user = users.filter(groups__name="reporter").order_by("pk").first() or \
-            users.filter(is_superuser=True).order_by("pk").first()
+        user = (
+            users.filter(groups__name="reporter").order_by("pk").first()
+            or users.filter(is_superuser=True).order_by("pk").first()
+        )
         if user is None:
             raise CommandError("No uploader: pass --uploader USERNAME.")
         return user
@@ -94,8 +98,11 @@ class Command(BaseCommand):
         digest = sha256_of_path(path)
         with path.open("rb") as handle:
             result = asset_intake(
-                uploaded_by=uploader, content=File(handle, name=path.name), sha256=digest,
-                original_filename=path.name, source=options["source"],
+                uploaded_by=uploader,
+                content=File(handle, name=path.name),
+                sha256=digest,
+                original_filename=path.name,
+                source=options["source"],
                 story_ref=options["story"],
             )
         # With a broker the worker will find the checks done and skip them.
@@ -111,6 +118,8 @@ class Command(BaseCommand):
             self.stderr.write(f"{line['path']}: NOT INGESTED: {line['error']}")
         else:
             prov = line["provenance"] or {}
-            self.stdout.write(f"#{line['id']} {line['filename']}: {line['status']}, "
-                              f"provenance {prov.get('state', 'not checked')}"
-                              + (f" ({', '.join(prov['codes'])})" if prov.get("codes") else ""))
+            self.stdout.write(
+                f"#{line['id']} {line['filename']}: {line['status']}, "
+                f"provenance {prov.get('state', 'not checked')}"
+                + (f" ({', '.join(prov['codes'])})" if prov.get("codes") else "")
+            )

@@ -7,7 +7,7 @@ import hashlib
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -42,9 +42,9 @@ class Command(BaseCommand):
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {password:<16} {Role(role).label}")
 
-    def _users(self) -> dict[str, AbstractUser]:
+    def _users(self) -> dict[str, User]:
         user_model = get_user_model()
-        users: dict[str, AbstractUser] = {}
+        users: dict[str, User] = {}
         for username, password, role in DEMO_USERS:
             user, created = user_model.objects.get_or_create(username=username)
             if created:
@@ -57,11 +57,14 @@ class Command(BaseCommand):
             users[username] = user
         return users
 
-    def _intake(self, user: AbstractUser, name: str, data: bytes, **fields: Any) -> Asset:
+    def _intake(self, user: User, name: str, data: bytes, **fields: Any) -> Asset:
         content = ContentFile(data, name=name)
         result = services.asset_intake(
-            uploaded_by=user, content=content, sha256=hashlib.sha256(data).hexdigest(),
-            original_filename=name, **fields,
+            uploaded_by=user,
+            content=content,
+            sha256=hashlib.sha256(data).hexdigest(),
+            original_filename=name,
+            **fields,
         )
         # In-process mode has already run the checks on commit; with a broker, run them here
         # so the demo does not depend on a worker being up.
@@ -70,50 +73,100 @@ class Command(BaseCommand):
         return result.asset
 
     @transaction.atomic
-    def _assets(self, users: dict[str, AbstractUser]) -> None:
+    def _assets(self, users: dict[str, User]) -> None:
         reporter, reporter2 = users["reporter"], users["reporter2"]
         editor, editor2 = users["editor"], users["editor2"]
         made = 0
 
-        def image(user: AbstractUser, name: str, seed: int, **fields: Any) -> Asset:
+        def image(user: User, name: str, seed: int, **fields: Any) -> Asset:
             nonlocal made
             made += 1
             return self._intake(user, name, demo_image(name, seed=seed), **fields)
 
-        image(reporter, "flood-street-generated.jpg", 1, source=AssetSource.USER_GENERATED,
-              story_ref="floods-2026", description="Viral image of a flooded street; "
-              "the sender says it was made with an image generator.")
-        image(reporter2, "senator-speech-still.jpg", 2, source=AssetSource.AGENCY,
-              story_ref="senate-debate", description="Agency still from the debate.")
-        image(editor, "illustration-ai-city.jpg", 3, source=AssetSource.COMMISSIONED,
-              story_ref="future-cities", description="Commissioned AI illustration.")
+        image(
+            reporter,
+            "flood-street-generated.jpg",
+            1,
+            source=AssetSource.USER_GENERATED,
+            story_ref="floods-2026",
+            description="Viral image of a flooded street; "
+            "the sender says it was made with an image generator.",
+        )
+        image(
+            reporter2,
+            "senator-speech-still.jpg",
+            2,
+            source=AssetSource.AGENCY,
+            story_ref="senate-debate",
+            description="Agency still from the debate.",
+        )
+        image(
+            editor,
+            "illustration-ai-city.jpg",
+            3,
+            source=AssetSource.COMMISSIONED,
+            story_ref="future-cities",
+            description="Commissioned AI illustration.",
+        )
         nonlocal_audio = self._intake(
-            reporter, "voice-clone-sample.wav", demo_audio(), source=AssetSource.STAFF,
-            story_ref="voice-cloning-explainer", description="Cloned voice sample for the explainer.",
+            reporter,
+            "voice-clone-sample.wav",
+            demo_audio(),
+            source=AssetSource.STAFF,
+            story_ref="voice-cloning-explainer",
+            description="Cloned voice sample for the explainer.",
         )
         made += 1
 
-        changes = image(reporter, "protest-crowd-composite.jpg", 4,
-                        source=AssetSource.USER_GENERATED, story_ref="protest-march")
+        changes = image(
+            reporter,
+            "protest-crowd-composite.jpg",
+            4,
+            source=AssetSource.USER_GENERATED,
+            story_ref="protest-march",
+        )
         services.asset_request_changes(
-            asset_id=changes.pk, actor=editor,
+            asset_id=changes.pk,
+            actor=editor,
             note="Who made the composite? Add the creator's name and the original photos.",
         )
-        approved = image(reporter, "wildfire-map-synthetic.jpg", 5,
-                         source=AssetSource.STAFF, story_ref="wildfire-season")
-        services.comment_add(asset_id=approved.pk, author=editor,
-                             body="Label reads well; approving.")
+        approved = image(
+            reporter,
+            "wildfire-map-synthetic.jpg",
+            5,
+            source=AssetSource.STAFF,
+            story_ref="wildfire-season",
+        )
+        services.comment_add(
+            asset_id=approved.pk, author=editor, body="Label reads well; approving."
+        )
         services.asset_approve(asset_id=approved.pk, actor=editor)
-        published = image(reporter2, "ai-portrait-explainer.jpg", 6,
-                          source=AssetSource.STAFF, story_ref="deepfake-explainer")
+        published = image(
+            reporter2,
+            "ai-portrait-explainer.jpg",
+            6,
+            source=AssetSource.STAFF,
+            story_ref="deepfake-explainer",
+        )
         services.asset_approve(asset_id=published.pk, actor=editor2)
         services.asset_mark_published(asset_id=published.pk, actor=editor2)
-        rejected = image(reporter2, "fake-celebrity-endorsement.jpg", 7,
-                         source=AssetSource.USER_GENERATED, story_ref="scam-ads")
-        services.asset_reject(asset_id=rejected.pk, actor=editor,
-                              note="Depicts a real person saying something they never said; "
-                              "no consent and no reporting purpose.")
+        rejected = image(
+            reporter2,
+            "fake-celebrity-endorsement.jpg",
+            7,
+            source=AssetSource.USER_GENERATED,
+            story_ref="scam-ads",
+        )
+        services.asset_reject(
+            asset_id=rejected.pk,
+            actor=editor,
+            note="Depicts a real person saying something they never said; "
+            "no consent and no reporting purpose.",
+        )
         withdrawn = image(reporter, "duplicate-draft.jpg", 8, story_ref="floods-2026")
-        services.asset_withdraw(asset_id=withdrawn.pk, actor=reporter,
-                                note="Wrong file; replaced by the generated street image.")
+        services.asset_withdraw(
+            asset_id=withdrawn.pk,
+            actor=reporter,
+            note="Wrong file; replaced by the generated street image.",
+        )
         self.stdout.write(f"Created {made} demo assets (audio: #{nonlocal_audio.pk}).")
