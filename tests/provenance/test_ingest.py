@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -27,7 +28,7 @@ PROVENANCE_KEYS = {
 }
 
 
-def ingest(*args: str) -> tuple[list[dict], CommandError | None]:
+def ingest(*args: str) -> tuple[list[dict[str, Any]], CommandError | None]:
     out = io.StringIO()
     error = None
     try:
