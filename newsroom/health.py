@@ -25,7 +25,8 @@ def _broker_status() -> str:
         return "in-process"
     try:
         with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            # One quick attempt: a load balancer polls this and must not queue up behind it.
+            conn.ensure_connection(max_retries=0, timeout=1)
     except Exception as exc:  # kombu raises many types; any of them means "down"
         return f"error: {exc.__class__.__name__}"
     return "ok"

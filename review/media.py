@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 
 from review.models import Asset
+
+logger = logging.getLogger(__name__)
 
 
 def media_response(asset: Asset) -> HttpResponseBase:
@@ -19,7 +22,12 @@ def media_response(asset: Asset) -> HttpResponseBase:
         response = HttpResponse()
         response["X-Sendfile"] = asset.file.path
     else:
-        response = FileResponse(asset.file.open("rb"))
+        try:
+            handle = asset.file.open("rb")
+        except FileNotFoundError:
+            logger.error("asset %s: file %s is missing from storage", asset.pk, asset.file.name)
+            raise Http404("The file is missing from storage.") from None
+        response = FileResponse(handle)
     response["Content-Type"] = asset.media_type
     filename = quote(asset.original_filename)
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{filename}"

@@ -69,7 +69,11 @@ class Asset(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            # The queue's default order, unfiltered.
+            models.Index(fields=["-created_at", "-id"], name="asset_queue_order_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["uploaded_by", "intake_token", "original_filename"],

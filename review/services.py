@@ -22,6 +22,7 @@ from audit.services import audit_record
 from review.access import ACTIONS, Action, Denial, action_denial
 from review.intake import HASH_CHUNK, IntakeError, sniff_file
 from review.models import Asset, AssetSource, AssetStatus, Comment, MediaKind
+from review.selectors import asset_duplicates
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,10 @@ class InvalidNote(Exception):
 class IntakeResult:
     asset: Asset
     created: bool
+    # Same bytes already on the desk: those the uploader may open, and how many they may not
+    # (a reporter is told a colleague sent it too, never which asset it is).
     duplicates: list[Asset] = field(default_factory=list)
+    hidden_duplicates: int = 0
 
 
 # --- intake -------------------------------------------------------------------------------
@@ -74,7 +78,7 @@ def asset_intake(
     if intake_token is not None:
         earlier = _asset_for_token(uploaded_by, intake_token, original_filename)
         if earlier is not None:
-            return IntakeResult(earlier, created=False, duplicates=_duplicates_of(earlier))
+            return _result(earlier, uploaded_by, created=False)
 
     asset = Asset(
         original_filename=original_filename,
@@ -113,12 +117,12 @@ def asset_intake(
             # A double-clicked submit raced this one past the lookup above.
             earlier = _asset_for_token(uploaded_by, intake_token, original_filename)
             if earlier is not None:
-                return IntakeResult(earlier, created=False, duplicates=_duplicates_of(earlier))
+                return _result(earlier, uploaded_by, created=False)
         raise
     except BaseException:
         asset.file.delete(save=False)
         raise
-    return IntakeResult(asset, created=True, duplicates=_duplicates_of(asset))
+    return _result(asset, uploaded_by, created=True)
 
 
 def _asset_for_token(user: User, token: uuid.UUID, filename: str) -> Asset | None:
@@ -127,8 +131,10 @@ def _asset_for_token(user: User, token: uuid.UUID, filename: str) -> Asset | Non
     ).first()
 
 
-def _duplicates_of(asset: Asset) -> list[Asset]:
-    return list(Asset.objects.filter(sha256=asset.sha256).exclude(pk=asset.pk).order_by("pk")[:5])
+def _result(asset: Asset, uploader: User, *, created: bool) -> IntakeResult:
+    visible = asset_duplicates(asset, uploader)
+    total = Asset.objects.filter(sha256=asset.sha256).exclude(pk=asset.pk).count()
+    return IntakeResult(asset, created, visible, hidden_duplicates=max(total - len(visible), 0))
 
 
 def _start_checks(asset: Asset, *, actor: User | None) -> None:

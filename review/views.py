@@ -57,16 +57,19 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     filters = QueueFilters()
     page_number = 1
-    if form.is_bound and form.is_valid():
+    if form.is_bound:
+        # A stale or hand-edited value (an uploader who left) drops that filter only; the
+        # form shows the error next to it and the others still apply.
+        form.is_valid()
         data = form.cleaned_data
         filters = QueueFilters(
-            status=data["status"],
-            source=data["source"],
-            uploader=data["uploader"],
-            mine=data["mine"],
-            q=data["q"].strip(),
+            status=data.get("status", ""),
+            source=data.get("source", ""),
+            uploader=data.get("uploader"),
+            mine=data.get("mine", False),
+            q=data.get("q", "").strip(),
         )
-        page_number = data["page"] or 1
+        page_number = data.get("page") or 1
     paginator = Paginator(asset_queue(request.user, filters), QUEUE_PAGE_SIZE)
     page = paginator.get_page(page_number)
     counts = asset_status_counts(request.user, filters)

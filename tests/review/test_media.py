@@ -103,3 +103,10 @@ def test_media_is_never_under_a_public_url(png_asset, editor_client):
     page = editor_client.get(reverse("review:asset_detail", args=[png_asset.pk])).content
     assert media_url(png_asset).encode() in page
     assert png_asset.file.name.encode() not in page
+
+
+def test_a_file_missing_from_storage_is_a_clear_404_not_a_crash(png_asset, editor_client, caplog):
+    png_asset.file.storage.delete(png_asset.file.name)
+    response = editor_client.get(media_url(png_asset))
+    assert response.status_code == 404
+    assert "missing from storage" in caplog.text

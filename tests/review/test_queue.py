@@ -270,3 +270,13 @@ def test_detail_query_count_is_pinned(asset, editor_client, django_assert_num_qu
     with django_assert_num_queries(DETAIL_QUERIES):
         response = editor_client.get(reverse("review:asset_detail", args=[asset.pk]))
     assert response.content.decode().count('<article class="comment">') == n_comments
+
+
+def test_an_invalid_filter_value_drops_only_that_filter(make_asset, editor_client):
+    make_asset(source=AssetSource.AGENCY, original_filename="wire.jpg")
+    make_asset(source=AssetSource.STAFF, original_filename="staff.jpg")
+    response = editor_client.get(QUEUE, {"source": "agency", "uploader": "999999"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "wire.jpg" in content and "staff.jpg" not in content
+    assert "Select a valid choice" in content

@@ -7,6 +7,7 @@ import hashlib
 import uuid
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -321,3 +322,20 @@ def test_invalid_source_is_400(reporter_client, post_upload, media_files):
     assert response.status_code == 400
     assert response.context["form"].errors["source"]
     assert_nothing_stored(media_files)
+
+
+def test_duplicate_of_an_asset_the_reporter_may_not_open_is_flagged_without_a_link(
+    reporter_client, other_reporter, post_upload, make_asset
+):
+    content = jpeg_bytes((9, 9, 9))
+    theirs = make_asset(
+        uploaded_by=other_reporter,
+        file=ContentFile(content, name="theirs.jpg"),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+    response = post_upload(reporter_client, upload_file("mine.jpg", content))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "A colleague has already put the same file on the desk" in page
+    assert "theirs.jpg" not in page
+    assert reverse("review:asset_detail", args=[theirs.pk]) not in page
