@@ -45,6 +45,12 @@ def recheck(request: HttpRequest, asset_pk: int) -> HttpResponseBase:
     )
 
 
+def _rechecking(run: TrustRecheck) -> str:
+    if not run.total:
+        return "No assets are in review, so nothing needs re-checking."
+    return f"Re-checking {run.total} asset{'s' if run.total != 1 else ''} in review."
+
+
 def _require_trust_manager(request: HttpRequest) -> None:
     if not request.user.has_perm("provenance.manage_trust"):
         raise PermissionDenied("Only standards editors and administrators manage trust lists.")
@@ -72,8 +78,7 @@ def trust_lists(request: HttpRequest) -> HttpResponseBase:
             else:
                 messages.success(
                     request,
-                    f"{bundle} added ({bundle.certificate_count} "
-                    f"certificates). Re-checking {run.total} assets in review.",
+                    f"{bundle} added ({bundle.certificate_count} certificates). {_rechecking(run)}",
                 )
                 return redirect("provenance:trust")
         else:
@@ -89,7 +94,7 @@ def trust_retire(request: HttpRequest, pk: int) -> HttpResponseBase:
     _require_trust_manager(request)
     bundle = get_object_or_404(TrustList, pk=pk)
     run = trust_list_retire(bundle_id=bundle.pk, actor=acting_user(request))
-    messages.success(request, f"{bundle} retired. Re-checking {run.total} assets in review.")
+    messages.success(request, f"{bundle} retired. {_rechecking(run)}")
     return redirect("provenance:trust")
 
 
