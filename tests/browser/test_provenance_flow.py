@@ -1,6 +1,6 @@
-"""Provenance in the browser: corpus files uploaded one by one show the reference reader's state
-with its explanation; a signed file turns from valid to trusted when a standards editor uploads
-its root on the trust page."""
+"""Provenance in the browser: every corpus file, uploaded one by one, shows the reference
+reader's state with its explanation; a signed file turns from valid to trusted when a standards
+editor uploads its root on the trust page."""
 
 from __future__ import annotations
 
@@ -17,48 +17,50 @@ from tests.provenance.test_corpus import CORPUS, ROWS
 
 pytestmark = pytest.mark.browser
 
-# One file per state the corpus has, the kinds an editor meets most.
-CORPUS_SAMPLE = [
-    "C.jpg",  # valid, untrusted signer
-    "files-for-reading-tests/XCA.jpg",  # invalid: data hash mismatch
-    "A.jpg",  # no credentials
-    "cloud.jpg",  # remote manifest, fetching off
-    "files-for-signing-tests/prerelease.jpg",  # unreadable
-    "dash1.m4s",  # a format the library cannot read
-    "files-for-reading-tests/sample1_signed.wav",  # audio, valid
-]
 
-
-def upload_one(page: Page, path: Path) -> Asset:
+def submit_upload(page: Page, path: Path) -> None:
     page.goto("/assets/upload/")
     page.set_input_files("#id_files", str(path))
     page.get_by_role("button", name="Upload").click()
+    expect(page.locator(".upload-results h2")).to_be_visible()
+
+
+def upload_one(page: Page, path: Path) -> Asset:
+    submit_upload(page, path)
     expect(page.locator(".upload-results").get_by_role("heading", name="Received")).to_be_visible()
     return Asset.objects.filter(original_filename=path.name).latest("pk")
 
 
 @pytest.mark.skipif(not ROWS, reason="no C2PA corpus here (set C2PA_CORPUS); CI fails instead")
-def test_corpus_files_uploaded_one_by_one_show_the_right_state_and_explanation(
+def test_every_corpus_file_uploaded_in_the_browser_shows_its_state_and_explanation(
     new_context, reporter, editor
 ):
-    expected = dict(ROWS)
     reporter_page = new_context().new_page()
     log_in(reporter_page, reporter.username)
     editor_page = new_context().new_page()
     log_in(editor_page, editor.username)
 
-    for relative in CORPUS_SAMPLE:
-        asset = upload_one(reporter_page, CORPUS / relative)
+    shown = 0
+    for relative, state in ROWS:
+        path = CORPUS / relative
+        submit_upload(reporter_page, path)
+        results = reporter_page.locator(".upload-results")
+        if results.get_by_role("heading", name="Not uploaded").count():
+            # The desk takes images, video and audio only (the corpus has a PDF): it says so.
+            expect(results).to_contain_text("not an image, video or audio")
+            continue
+        asset = Asset.objects.filter(original_filename=path.name).latest("pk")
         editor_page.goto(f"/assets/{asset.pk}/")
         panel = editor_page.locator("#provenance")
-        state = expected[relative]
         explanation = explain_state(state)
         expect(panel.locator(".prov-state")).to_have_attribute("data-state", state)
         expect(panel.locator(".prov-state")).to_have_text(explanation.title)
         expect(panel).to_contain_text(explanation.text)
         expect(panel).to_contain_text(explanation.hint)
+        shown += 1
         if relative == "C.jpg":
             screenshot(editor_page, "screenshot-provenance-valid.png")
+    assert shown >= len(ROWS) - 1  # all but the PDF
 
 
 def test_signed_file_turns_trusted_when_its_root_is_uploaded(
