@@ -18,7 +18,7 @@ class Role(models.TextChoices):
 # Permission codenames (app_label.codename) per role. Kept here, not only in the migration, so
 # that tests and the migration read the same table.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    Role.REPORTER: ("review.upload_asset", "review.comment_asset"),
+    Role.REPORTER: ("review.upload_asset", "review.comment_asset", "consent.collect_consent"),
     Role.EDITOR: (
         "provenance.recheck_provenance",
         "review.upload_asset",
@@ -26,8 +26,18 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "review.review_asset",
         "review.publish_asset",
         "review.comment_asset",
+        "consent.collect_consent",
     ),
-    Role.LEGAL: ("review.view_all_assets", "review.comment_asset"),
+    Role.LEGAL: (
+        "review.view_all_assets",
+        "review.comment_asset",
+        "consent.collect_consent",
+        "consent.view_consent_evidence",
+        "consent.export_consent",
+        "consent.grant_waiver",
+        "consent.manage_statements",
+        "consent.record_revocation",
+    ),
     Role.STANDARDS: (
         "review.view_all_assets",
         "review.comment_asset",

@@ -203,4 +203,17 @@ PROVENANCE_DETECTOR_TIMEOUT = env.float("PROVENANCE_DETECTOR_TIMEOUT", default=2
 CHECK_STUCK_AFTER_SECONDS = env.int("CHECK_STUCK_AFTER_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "review.tasks.sweep_stuck_checks", "schedule": 300.0},
+    "expire-consents": {"task": "consent.tasks.expire_consents", "schedule": 3600.0},
 }
+
+# --- Consent and e-mail ------------------------------------------------------------------
+# Links in e-mails and in remote consent links point here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Unset: e-mails are printed to the console (the laptop default).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="proofdesk@localhost")

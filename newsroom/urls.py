@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("review.urls")),
     path("", include("provenance.urls")),
+    path("", include("consent.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,18 @@
+"""Grant the consent permissions (collecting, waivers, revocations, exports) to their roles."""
+
+from __future__ import annotations
+
+import importlib
+
+from django.db import migrations
+
+roles_0001 = importlib.import_module("accounts.migrations.0001_roles")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0002_provenance_roles"),
+        ("consent", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(roles_0001.create_roles, migrations.RunPython.noop)]

@@ -1,0 +1,89 @@
+"""The one answer to "is consent complete for this asset?", with what is missing. The asset
+page shows it and the sign-off gate refuses approval on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from consent.models import ConsentRecord, ConsentWaiver, Party, PartyRole
+from review.models import Asset
+
+
+@dataclass(frozen=True)
+class PartyConsent:
+    party: Party
+    record: ConsentRecord | None  # the record that counts now, if any
+    waiver: ConsentWaiver | None
+    problem: str  # empty when covered
+
+    @property
+    def covered(self) -> bool:
+        return not self.problem
+
+
+@dataclass(frozen=True)
+class Completeness:
+    complete: bool
+    missing: list[str] = field(default_factory=list)
+    parties: list[PartyConsent] = field(default_factory=list)
+
+
+def current_record(records: list[ConsentRecord], today: date) -> tuple[ConsentRecord | None, str]:
+    """The newest version, if it still counts; otherwise why not."""
+    if not records:
+        return None, "no consent recorded"
+    latest = max(records, key=lambda r: r.version)
+    lapse = getattr(latest, "lapse", None)
+    if lapse is not None:
+        return None, f"consent {lapse.get_kind_display().lower()} on {lapse.effective_at:%Y-%m-%d}"
+    if latest.valid_from > today:
+        return None, f"consent starts only on {latest.valid_from:%Y-%m-%d}"
+    if latest.valid_until is not None and latest.valid_until < today:
+        return None, f"consent expired on {latest.valid_until:%Y-%m-%d}"
+    return latest, ""
+
+
+def _party_problem(party: Party, record: ConsentRecord | None, why: str) -> str:
+    if record is None:
+        return why
+    person = party.person
+    if person is not None and person.is_minor and record.role != "guardian":
+        return "a minor: their guardian must consent"
+    return ""
+
+
+def party_consents(asset: Asset, today: date | None = None) -> list[PartyConsent]:
+    today = today or timezone.localdate()
+    parties = (
+        Party.objects.filter(asset=asset, removed_at__isnull=True)
+        .select_related("person", "person__guardian", "waiver", "waiver__granted_by")
+        .prefetch_related(
+            Prefetch(
+                "consent_records",
+                queryset=ConsentRecord.objects.select_related("lapse", "collected_by"),
+            )
+        )
+        .order_by("role", "pk")
+    )
+    result = []
+    for party in parties:
+        waiver = getattr(party, "waiver", None)
+        record, why = current_record(list(party.consent_records.all()), today)
+        problem = "" if waiver is not None else _party_problem(party, record, why)
+        result.append(PartyConsent(party, record, waiver, problem))
+    return result
+
+
+def consent_completeness(asset: Asset, today: date | None = None) -> Completeness:
+    parties = party_consents(asset, today)
+    missing = []
+    if not any(p.party.role == PartyRole.CREATOR for p in parties):
+        missing.append("No creator recorded: add who made this media.")
+    for item in parties:
+        if item.problem:
+            missing.append(f"{item.party}: {item.problem}.")
+    return Completeness(complete=not missing, missing=missing, parties=parties)

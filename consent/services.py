@@ -1,0 +1,665 @@
+"""Writes for consent: people, parties, statements, records, remote links, revocations,
+expiry and waivers. Each service checks what it needs, writes in one transaction and records an
+audit event; nothing here ever updates or deletes a signed record."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from consent.errors import ConsentError, ConsentLinkError
+from consent.events import consent_lapsed
+from consent.evidence import Evidence, evidence_from_upload, signature_from_data_url
+from consent.models import (
+    SIGNED_ON_SCREEN,
+    ConsentAlert,
+    ConsentLapse,
+    ConsentLink,
+    ConsentMethod,
+    ConsentRecord,
+    ConsentRole,
+    ConsentStatement,
+    ConsentWaiver,
+    InformedPoint,
+    LapseKind,
+    Party,
+    PartyRole,
+    Person,
+    WaiverBasis,
+)
+from consent.notify import notify_consent_lapsed
+from consent.records import document_sha256, record_document, text_sha256
+from review.models import Asset, AssetStatus
+
+LINK_LIFETIME = timedelta(days=7)
+MAX_LINK_LIFETIME = timedelta(days=30)
+# Assets whose consent lapsing needs someone to act: the audience may already see them.
+ALERT_STATUSES = (AssetStatus.APPROVED, AssetStatus.PUBLISHED)
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+def person_create(
+    *,
+    actor: User,
+    full_name: str,
+    email: str = "",
+    phone: str = "",
+    notes: str = "",
+    is_minor: bool = False,
+    guardian: Person | None = None,
+) -> Person:
+    full_name = full_name.strip()
+    if not full_name:
+        raise ConsentError("Give the person's name.")
+    if is_minor and guardian is None:
+        raise ConsentError("A minor needs a guardian: add the parent or guardian first.")
+    if guardian is not None and guardian.is_minor:
+        raise ConsentError("A guardian cannot be a minor.")
+    with transaction.atomic():
+        person = Person.objects.create(
+            full_name=full_name,
+            email=email.strip().lower(),
+            phone=phone.strip(),
+            notes=notes.strip(),
+            is_minor=is_minor,
+            guardian=guardian,
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="person.created",
+            obj=person,
+            details={"minor": is_minor, "guardian_id": guardian.pk if guardian else None},
+        )
+    return person
+
+
+# --- parties -----------------------------------------------------------------------------
+
+
+def party_add(
+    *,
+    asset_id: int,
+    actor: User,
+    role: str,
+    person: Person | None = None,
+    description: str = "",
+) -> Party:
+    if role not in PartyRole.values:
+        raise ConsentError(f"Unknown role {role!r}.")
+    description = description.strip()
+    if person is None and not description:
+        raise ConsentError(
+            "Describe the unidentified person (where they appear) so they can be found later."
+        )
+    with transaction.atomic():
+        asset = Asset.objects.select_for_update().get(pk=asset_id)
+        if (
+            person is not None
+            and Party.objects.filter(
+                asset=asset, person=person, role=role, removed_at__isnull=True
+            ).exists()
+        ):
+            raise ConsentError(f"{person} is already on this asset as {role}.")
+        party = Party.objects.create(
+            asset=asset, person=person, role=role, description=description, added_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="consent.party_added",
+            obj=asset,
+            details={"party_id": party.pk, "role": role, "person_id": party.person_id},
+        )
+    return party
+
+
+def party_remove(*, party_id: int, actor: User) -> Party:
+    """Take back a party added by mistake; refused once anything was recorded for it."""
+    with transaction.atomic():
+        party = Party.objects.select_for_update().get(pk=party_id)
+        if party.removed_at is not None:
+            return party
+        if (
+            party.consent_records.exists()
+            or ConsentWaiver.objects.filter(party=party).exists()
+            or party.consent_links.exists()
+        ):
+            raise ConsentError(
+                "Consent, a waiver or a link was already recorded for this party; it stays on "
+                "the record. Record a revocation instead."
+            )
+        Party.objects.filter(pk=party.pk).update(removed_at=timezone.now())
+        party.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="consent.party_removed",
+            obj=party.asset,
+            details={"party_id": party.pk},
+        )
+    return party
+
+
+# --- statements --------------------------------------------------------------------------
+
+
+def statement_publish(
+    *, actor: User, key: str, title: str, body: str, language: str = "en"
+) -> ConsentStatement:
+    """A new version of a consent text; earlier versions stay, and so do the records that
+    quote them."""
+    body = body.strip()
+    if not body or not title.strip():
+        raise ConsentError("A consent statement needs a title and a text.")
+    with transaction.atomic():
+        latest = (
+            ConsentStatement.objects.select_for_update()
+            .filter(key=key)
+            .order_by("-version")
+            .first()
+        )
+        statement = ConsentStatement.objects.create(
+            key=key,
+            version=(latest.version + 1) if latest else 1,
+            title=title.strip(),
+            language=language,
+            body=body,
+            sha256=text_sha256(body),
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="consent.statement_published",
+            obj=statement,
+            details={"key": key, "version": statement.version, "sha256": statement.sha256},
+        )
+    return statement
+
+
+def latest_statements() -> list[ConsentStatement]:
+    newest: dict[str, ConsentStatement] = {}
+    for statement in ConsentStatement.objects.order_by("key", "-version"):
+        newest.setdefault(statement.key, statement)
+    return list(newest.values())
+
+
+# --- what the person reads ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    uses: list[str]
+    channels: list[str]
+    territories: list[str]
+    valid_from: date
+    valid_until: date | None
+
+    def check(self) -> None:
+        if not self.uses:
+            raise ConsentError("Say how the media will be used (at least one use).")
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ConsentError("The consent cannot end before it starts.")
+
+
+def statement_text(statement: ConsentStatement, party: Party, scope: Scope) -> str:
+    """The exact text shown to the person and stored, with its sha256, on their record."""
+    asset = party.asset
+    until = f"until {scope.valid_until:%d %B %Y}" if scope.valid_until else "without end date"
+    described = f": {asset.description}" if asset.description else ""
+    return (
+        f"{statement.body}\n\n"
+        f"This consent is for media item #{asset.pk} ({asset.original_filename}{described}), "
+        f"in which you appear as: {party.get_role_display().lower()}"
+        f"{f' ({party.description})' if party.description else ''}.\n"
+        f"Uses: {', '.join(scope.uses)}.\n"
+        f"Channels: {', '.join(scope.channels) or 'all of our channels'}.\n"
+        f"Territories: {', '.join(scope.territories) or 'worldwide'}.\n"
+        f"Valid from {scope.valid_from:%d %B %Y} {until}.\n"
+        f"Statement {statement.key} version {statement.version}."
+    )
+
+
+# --- records ---------------------------------------------------------------------------
+
+
+def _check_points(acknowledged: Iterable[str]) -> list[str]:
+    points = sorted(set(acknowledged))
+    missing = [p.label for p in InformedPoint if p.value not in points]
+    if missing:
+        raise ConsentError(
+            "The person must acknowledge every point before consenting. Missing: "
+            + "; ".join(missing)
+            + "."
+        )
+    return points
+
+
+def _signer_for(party: Party, role: str) -> tuple[str, Person | None]:
+    person = party.person
+    if person is not None and person.is_minor:
+        if role != ConsentRole.GUARDIAN:
+            raise ConsentError(
+                f"{person} is a minor: their guardian ({person.guardian}) must sign for them."
+            )
+        return ConsentRole.GUARDIAN, person.guardian
+    if role == ConsentRole.GUARDIAN:
+        raise ConsentError("Only a minor's consent is given by a guardian.")
+    expected = ConsentRole.CREATOR if party.role == PartyRole.CREATOR else ConsentRole.SUBJECT
+    return expected, person
+
+
+@dataclass(frozen=True)
+class Signing:
+    """How the consent was given, with its evidence."""
+
+    method: str
+    signed_name: str
+    signature_data_url: str = ""
+    evidence: UploadedFile | None = None
+    witness_name: str = ""
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+def _evidence_for(signing: Signing) -> tuple[Evidence | None, Evidence | None]:
+    if signing.method in SIGNED_ON_SCREEN:
+        return signature_from_data_url(signing.signature_data_url), None
+    if signing.method == ConsentMethod.UPLOADED_RELEASE:
+        return None, evidence_from_upload(signing.evidence, verbal=False)
+    if signing.method == ConsentMethod.VERBAL:
+        return None, evidence_from_upload(signing.evidence, verbal=True)
+    raise ConsentError(f"Unknown consent method {signing.method!r}.")
+
+
+def consent_record_create(
+    *,
+    party_id: int,
+    collected_by: User | None,
+    statement: ConsentStatement,
+    scope: Scope,
+    acknowledged: Iterable[str],
+    signing: Signing,
+    role: str = "",
+    supersedes: ConsentRecord | None = None,
+) -> ConsentRecord:
+    """Record one person's consent. Everything is checked before anything is stored; the
+    files are written inside the transaction and removed again if it fails."""
+    signed_name = signing.signed_name.strip()
+    if not signed_name:
+        raise ConsentError("The person must type their name.")
+    scope.check()
+    points = _check_points(acknowledged)
+    signature, evidence = _evidence_for(signing)
+
+    stored: list[Any] = []
+    try:
+        with transaction.atomic():
+            party = (
+                Party.objects.select_for_update().select_related("asset", "person").get(pk=party_id)
+            )
+            if party.removed_at is not None:
+                raise ConsentError("This party was removed from the asset.")
+            consent_role, signer = _signer_for(party, role or "")
+            latest = party.consent_records.order_by("-version").first()
+            if supersedes is not None and (latest is None or supersedes.pk != latest.pk):
+                raise ConsentError(
+                    "Someone recorded a newer version meanwhile; reload and start from it."
+                )
+            text = statement_text(statement, party, scope)
+            record = ConsentRecord(
+                party=party,
+                asset=party.asset,
+                person=party.person,
+                role=consent_role,
+                signer=signer if consent_role == ConsentRole.GUARDIAN else None,
+                signed_name=signed_name,
+                statement=statement,
+                statement_text=text,
+                statement_sha256=text_sha256(text),
+                acknowledged=points,
+                uses=scope.uses,
+                channels=scope.channels,
+                territories=scope.territories,
+                valid_from=scope.valid_from,
+                valid_until=scope.valid_until,
+                method=signing.method,
+                signed_at=timezone.now(),
+                ip_address=signing.ip_address or None,
+                user_agent=signing.user_agent[:500],
+                witness_name=signing.witness_name.strip(),
+                collected_by=collected_by,
+                version=(latest.version + 1) if latest else 1,
+                supersedes=supersedes,
+            )
+            if signature is not None and signature.data is not None:
+                record.signature_image.save(
+                    "signature.png", ContentFile(signature.data), save=False
+                )
+                stored.append(record.signature_image)
+                record.signature_sha256 = signature.sha256
+            if evidence is not None and signing.evidence is not None:
+                record.evidence_file.save(
+                    signing.evidence.name or "evidence", signing.evidence, save=False
+                )
+                stored.append(record.evidence_file)
+                record.evidence_sha256 = evidence.sha256
+                record.evidence_media_type = evidence.media_type
+                record.evidence_filename = (signing.evidence.name or "evidence")[-255:]
+            record.record_sha256 = document_sha256(record_document(record))
+            record.save()
+            audit_record(
+                actor=collected_by,
+                action="consent.recorded",
+                obj=party.asset,
+                details={
+                    "record_id": record.pk,
+                    "party_id": party.pk,
+                    "version": record.version,
+                    "method": record.method,
+                    "signed_name": signed_name,
+                    "statement_sha256": record.statement_sha256,
+                    "record_sha256": record.record_sha256,
+                    "ip_address": record.ip_address,
+                    "supersedes": supersedes.pk if supersedes else None,
+                },
+            )
+    except BaseException:
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise
+    return record
+
+
+# --- remote links ----------------------------------------------------------------------
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def consent_link_create(
+    *,
+    party_id: int,
+    actor: User,
+    statement: ConsentStatement,
+    scope: Scope,
+    lifetime: timedelta = LINK_LIFETIME,
+) -> tuple[ConsentLink, str]:
+    """A one-time link for the party to sign on their own device. Returns the link row and
+    the token, which is shown once and never stored."""
+    scope.check()
+    if not timedelta(minutes=5) <= lifetime <= MAX_LINK_LIFETIME:
+        raise ConsentError("A consent link lasts between 5 minutes and 30 days.")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        party = Party.objects.select_for_update().select_related("person").get(pk=party_id)
+        if party.removed_at is not None:
+            raise ConsentError("This party was removed from the asset.")
+        if party.person is not None and party.person.is_minor:
+            raise ConsentError(
+                "A minor cannot sign by link; their guardian signs in person or by release."
+            )
+        link = ConsentLink.objects.create(
+            party=party,
+            statement=statement,
+            token_sha256=_token_digest(token),
+            uses=scope.uses,
+            channels=scope.channels,
+            territories=scope.territories,
+            valid_from=scope.valid_from,
+            valid_until=scope.valid_until,
+            expires_at=timezone.now() + lifetime,
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="consent.link_created",
+            obj=party.asset,
+            details={"link_id": link.pk, "party_id": party.pk, "expires_at": link.expires_at},
+        )
+    return link, token
+
+
+def link_scope(link: ConsentLink) -> Scope:
+    return Scope(
+        uses=list(link.uses),
+        channels=list(link.channels),
+        territories=list(link.territories),
+        valid_from=link.valid_from,
+        valid_until=link.valid_until,
+    )
+
+
+def _link_problem(link: ConsentLink | None, now: datetime) -> str:
+    if link is None:
+        return "This consent link is not valid. Ask the reporter who sent it for a new one."
+    if link.used_at is not None:
+        return "This consent link has already been used. Each link can be used only once."
+    if link.cancelled_at is not None:
+        return "This consent link was cancelled by the newsroom."
+    if link.expires_at <= now:
+        return "This consent link has expired. Ask the reporter who sent it for a new one."
+    return ""
+
+
+def consent_link_open(token: str) -> ConsentLink:
+    """The link behind a token, if it can still be used; ConsentLinkError says why not."""
+    link = (
+        ConsentLink.objects.select_related("party__asset", "party__person", "statement")
+        .filter(token_sha256=_token_digest(token))
+        .first()
+    )
+    problem = _link_problem(link, timezone.now())
+    if problem or link is None:
+        raise ConsentLinkError(problem)
+    return link
+
+
+def consent_link_sign(
+    *, token: str, acknowledged: Iterable[str], signing: Signing
+) -> ConsentRecord:
+    """The subject signs on their own device. The link row is locked, so a double submit or
+    two devices racing record one consent, and the second is told the link was used."""
+    with transaction.atomic():
+        link = (
+            ConsentLink.objects.select_for_update()
+            .filter(token_sha256=_token_digest(token))
+            .first()
+        )
+        problem = _link_problem(link, timezone.now())
+        if problem or link is None:
+            raise ConsentLinkError(problem)
+        record = consent_record_create(
+            party_id=link.party_id,
+            collected_by=None,
+            statement=link.statement,
+            scope=link_scope(link),
+            acknowledged=acknowledged,
+            signing=Signing(
+                method=ConsentMethod.SIGNED_REMOTELY,
+                signed_name=signing.signed_name,
+                signature_data_url=signing.signature_data_url,
+                ip_address=signing.ip_address,
+                user_agent=signing.user_agent,
+            ),
+        )
+        ConsentLink.objects.filter(pk=link.pk).update(used_at=timezone.now(), record=record)
+    return record
+
+
+def consent_link_cancel(*, link_id: int, actor: User) -> ConsentLink:
+    with transaction.atomic():
+        link = ConsentLink.objects.select_for_update().select_related("party").get(pk=link_id)
+        if link.used_at is None and link.cancelled_at is None:
+            ConsentLink.objects.filter(pk=link.pk).update(cancelled_at=timezone.now())
+            audit_record(
+                actor=actor,
+                action="consent.link_cancelled",
+                obj=link.party.asset,
+                details={"link_id": link.pk},
+            )
+        link.refresh_from_db()
+    return link
+
+
+# --- revocation and expiry ------------------------------------------------------------------
+
+
+def _lapse(
+    *,
+    record: ConsentRecord,
+    kind: str,
+    effective_at: datetime,
+    actor: User | None,
+    how: str = "",
+    note: str = "",
+) -> ConsentLapse:
+    """Inside a transaction: record the lapse, raise an alert when the audience may already see
+    the asset, and tell the subscribers (sign-off, corrections, webhooks)."""
+    lapse = ConsentLapse.objects.create(
+        record=record,
+        kind=kind,
+        effective_at=effective_at,
+        how=how.strip(),
+        note=note.strip(),
+        recorded_by=actor,
+    )
+    asset = Asset.objects.select_for_update().get(pk=record.asset_id)
+    alert = None
+    if asset.status in ALERT_STATUSES:
+        alert = ConsentAlert.objects.create(asset=asset, lapse=lapse, asset_status=asset.status)
+    audit_record(
+        actor=actor,
+        action=f"consent.{kind}",
+        obj=asset,
+        details={
+            "record_id": record.pk,
+            "party_id": record.party_id,
+            "signed_name": record.signed_name,
+            "how": lapse.how,
+            "effective_at": effective_at,
+            "alert_id": alert.pk if alert else None,
+        },
+    )
+    # Sent inside the transaction, so a subscriber's outbox row commits with the lapse.
+    consent_lapsed.send(sender=ConsentLapse, lapse=lapse, asset=asset, alert=alert)
+    if alert is not None:
+        alert_id = alert.pk
+        transaction.on_commit(lambda: notify_consent_lapsed(alert_id))
+    return lapse
+
+
+def consent_revoke(
+    *,
+    record_id: int,
+    actor: User,
+    how: str,
+    note: str = "",
+    effective_at: datetime | None = None,
+) -> ConsentLapse:
+    if not how.strip():
+        raise ConsentError("Say how the revocation reached us (e-mail, letter, phone call…).")
+    with transaction.atomic():
+        record = ConsentRecord.objects.select_for_update().get(pk=record_id)
+        if ConsentLapse.objects.filter(record=record).exists():
+            raise ConsentError("This consent was already revoked or has expired.")
+        if ConsentRecord.objects.filter(supersedes=record).exists():
+            raise ConsentError("A newer version of this consent exists: revoke that one.")
+        return _lapse(
+            record=record,
+            kind=LapseKind.REVOKED,
+            effective_at=effective_at or timezone.now(),
+            actor=actor,
+            how=how,
+            note=note,
+        )
+
+
+def consent_expire_due(today: date | None = None) -> list[int]:
+    """Record the expiry of every current record whose term ended before today (a daily task).
+    Safe to run twice: a record that lapsed already is skipped."""
+    today = today or timezone.localdate()
+    due = list(
+        ConsentRecord.objects.filter(
+            valid_until__lt=today, lapse__isnull=True, superseded_by__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    expired = []
+    for record_id in due:
+        with transaction.atomic():
+            record = ConsentRecord.objects.select_for_update().get(pk=record_id)
+            if ConsentLapse.objects.filter(record=record).exists():
+                continue
+            assert record.valid_until is not None
+            end = timezone.make_aware(
+                datetime.combine(record.valid_until + timedelta(days=1), datetime.min.time())
+            )
+            _lapse(record=record, kind=LapseKind.EXPIRED, effective_at=end, actor=None)
+            expired.append(record_id)
+    return expired
+
+
+def alert_resolve(*, alert_id: int, actor: User, resolution: str) -> ConsentAlert:
+    if not resolution.strip():
+        raise ConsentError("Say what was done (taken down, new consent, waiver…).")
+    with transaction.atomic():
+        alert = ConsentAlert.objects.select_for_update().get(pk=alert_id)
+        if alert.resolved_at is not None:
+            raise ConsentError("This alert was already resolved.")
+        ConsentAlert.objects.filter(pk=alert.pk).update(
+            resolved_at=timezone.now(), resolved_by=actor, resolution=resolution.strip()
+        )
+        alert.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="consent.alert_resolved",
+            obj=alert.asset,
+            details={"alert_id": alert.pk, "resolution": alert.resolution},
+        )
+    return alert
+
+
+# --- waivers -------------------------------------------------------------------------------
+
+
+def waiver_grant(*, party_id: int, actor: User, basis: str, justification: str) -> ConsentWaiver:
+    """Legal only: the party's consent is not needed for this asset, with the basis and why."""
+    if not actor.has_perm("consent.grant_waiver"):
+        raise ConsentError("Only legal can waive consent.")
+    if basis not in WaiverBasis.values:
+        raise ConsentError("Choose the basis of the waiver from the list.")
+    justification = justification.strip()
+    if len(justification) < 20:
+        raise ConsentError("Write the justification for the waiver (at least a sentence).")
+    with transaction.atomic():
+        party = Party.objects.select_for_update().select_related("asset").get(pk=party_id)
+        if party.removed_at is not None:
+            raise ConsentError("This party was removed from the asset.")
+        if ConsentWaiver.objects.filter(party=party).exists():
+            raise ConsentError("Consent for this party is already waived.")
+        waiver = ConsentWaiver.objects.create(
+            party=party,
+            asset=party.asset,
+            basis=basis,
+            justification=justification,
+            granted_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="consent.waived",
+            obj=party.asset,
+            details={"waiver_id": waiver.pk, "party_id": party.pk, "basis": basis},
+        )
+    return waiver
