@@ -97,8 +97,8 @@ def test_a_minor_needs_the_guardians_signature(asset, creator_party, minor_party
         record_consent(minor_party, collected_by=reporter)
     record = record_consent(minor_party, collected_by=reporter, role=ConsentRole.GUARDIAN)
     assert record.role == ConsentRole.GUARDIAN
-    assert record.signer.full_name == "Gwen Guardian"
-    assert record.person.full_name == "Milo Minor"
+    assert record.signer is not None and record.signer.full_name == "Gwen Guardian"
+    assert record.person is not None and record.person.full_name == "Milo Minor"
     assert consent_completeness(asset).complete
 
 
