@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.roles import Role
+from consent.demo import seed_consent_demo
 from review import services
 from review.demo import demo_audio, demo_image
 from review.models import Asset, AssetSource
@@ -83,7 +84,7 @@ class Command(BaseCommand):
             made += 1
             return self._intake(user, name, demo_image(name, seed=seed), **fields)
 
-        image(
+        flood = image(
             reporter,
             "flood-street-generated.jpg",
             1,
@@ -169,4 +170,8 @@ class Command(BaseCommand):
             actor=reporter,
             note="Wrong file; replaced by the generated street image.",
         )
-        self.stdout.write(f"Created {made} demo assets (audio: #{nonlocal_audio.pk}).")
+        seed_consent_demo(users=users, complete=published, incomplete=flood)
+        self.stdout.write(
+            f"Created {made} demo assets (audio: #{nonlocal_audio.pk}); consent complete on "
+            f"#{published.pk}, missing on #{flood.pk}."
+        )
