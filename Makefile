@@ -11,7 +11,7 @@ export DJANGO_SETTINGS_MODULE := newsroom.settings
 # pytest-django prefers the environment to pyproject.toml: give the tests their own settings.
 test test-fast lint: export DJANGO_SETTINGS_MODULE := newsroom.settings_test
 
-.PHONY: run test test-fast lint format install migrate seed bench lock clean
+.PHONY: run test test-fast lint format install migrate seed bench lock clean dev-keys
 
 $(STAMP): requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,17 @@ $(STAMP): requirements-dev.lock
 
 install: $(STAMP)
 
-migrate: install
+# Development signing credentials for the labeled renditions (never used in production).
+$(DEV_KEYS)/signing-key.pem: | install
+	DEBUG=1 $(BIN)/python manage.py make_dev_signing_cert --out $(DEV_KEYS)
+
+dev-keys: $(DEV_KEYS)/signing-key.pem
+
+run seed migrate: export SIGNING_CERT_CHAIN ?= $(abspath $(DEV_KEYS))/signing-chain.pem
+run seed migrate: export SIGNING_KEY ?= $(abspath $(DEV_KEYS))/signing-key.pem
+run seed migrate: export C2PA_TRUST_ANCHORS ?= $(abspath $(DEV_KEYS))/root.pem
+
+migrate: install dev-keys
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 seed: migrate

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "review",
     "provenance",
     "consent",
+    "labeling",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,19 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "review.tasks.sweep_stuck_checks", "schedule": 300.0},
     "expire-consents": {"task": "consent.tasks.expire_consents", "schedule": 3600.0},
 }
+
+# --- Labeling and signing ----------------------------------------------------------------
+# The newsroom's C2PA signing credentials (PEM files). `make run` generates development ones
+# under var/dev-keys; production uses the newsroom CA's. Without them renditions are refused.
+SIGNING_CERT_CHAIN = env.str("SIGNING_CERT_CHAIN", default="")
+SIGNING_KEY = env.str("SIGNING_KEY", default="")
+# The newsroom's root, if the chain does not end in it.
+SIGNING_TRUST_ANCHOR = env.str("SIGNING_TRUST_ANCHOR", default="")
+NEWSROOM_NAME = env.str("NEWSROOM_NAME", default="Proofdesk Demo Newsroom")
+# Where the newsroom explains its labels; carried in every disclosure assertion.
+DISCLOSURE_POLICY_URL = env.str(
+    "DISCLOSURE_POLICY_URL", default="http://127.0.0.1:8000/policy/synthetic-media/"
+)
 
 # --- Consent and e-mail ------------------------------------------------------------------
 # Links in e-mails and in remote consent links point here.

@@ -1,0 +1,59 @@
+"""What the CMS puts next to the media: a caption, an accessible HTML snippet and schema.org
+JSON-LD with the IPTC digital source type."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.utils.html import format_html
+
+from labeling.models import Classification, Label
+from provenance.states import IPTC_DST_PREFIX
+from review.models import Asset, MediaKind
+
+SCHEMA_TYPES = {
+    MediaKind.IMAGE: "ImageObject",
+    MediaKind.VIDEO: "VideoObject",
+    MediaKind.AUDIO: "AudioObject",
+}
+
+
+def caption(label: Label) -> str:
+    return f"{label.name}. {label.text}"
+
+
+def html_snippet(label: Label) -> str:
+    # A visible label, linked to the policy, that screen readers announce as a note.
+    return str(
+        format_html(
+            '<p class="synthetic-media-label" role="note" lang="{}">'
+            "<strong>{}</strong> {} "
+            '<a href="{}">How we label synthetic media</a></p>',
+            label.language,
+            label.name,
+            label.text,
+            settings.DISCLOSURE_POLICY_URL,
+        )
+    )
+
+
+def json_ld(asset: Asset, label: Label, classification: Classification) -> dict[str, Any]:
+    return {
+        "@context": "https://schema.org",
+        "@type": SCHEMA_TYPES.get(MediaKind(asset.media_kind), "MediaObject"),
+        "name": asset.original_filename,
+        "encodingFormat": asset.media_type,
+        "digitalSourceType": IPTC_DST_PREFIX + classification.source_type,
+        "creditText": settings.NEWSROOM_NAME,
+        "description": caption(label),
+        "inLanguage": label.language,
+        "publishingPrinciples": settings.DISCLOSURE_POLICY_URL,
+    }
+
+
+def json_ld_script(asset: Asset, label: Label, classification: Classification) -> str:
+    data = json.dumps(json_ld(asset, label, classification), ensure_ascii=False, indent=2)
+    # "</" cannot end the script element early.
+    return '<script type="application/ld+json">\n' + data.replace("</", "<\\/") + "\n</script>"

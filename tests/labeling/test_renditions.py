@@ -1,0 +1,291 @@
+"""Labels and signed renditions, checked by reading the files back: an independent c2pa Reader
+with only the newsroom's root as anchor, Pillow for the pixels, the XMP packet for IPTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import c2pa
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
+from PIL import Image
+
+from audit.models import AuditEvent
+from labeling.badge import MIN_SIDE, burn_badge
+from labeling.models import BadgeOutcome, Certainty, Label, ManifestPlacement, Rendition
+from labeling.services import LabelingError, classification_set, label_set, rendition_create
+from labeling.signing import SigningUnavailable, load_signing_credentials
+from provenance.certificates import make_dev_certificates
+from provenance.states import IPTC_DST_PREFIX
+from provenance.xmp import read_xmp
+from tests.factories import jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def read_back(data: bytes, media_type: str, anchor: Path, sidecar: bytes | None = None):
+    """What an independent reader says, trusting only the newsroom's root."""
+    context = c2pa.Context.from_dict(
+        {"verify": {"remote_manifest_fetch": False}, "trust": {"trust_anchors": anchor.read_text()}}
+    )
+    if sidecar:
+        reader = c2pa.Reader(media_type, io.BytesIO(data), sidecar, context)
+    else:
+        reader = c2pa.Reader(media_type, io.BytesIO(data), context=context)
+    with reader:
+        return json.loads(reader.json())
+
+
+def label_ai(asset_id: int, actor, *, term: str = "ai-generated") -> Label:
+    return label_set(asset_id=asset_id, actor=actor, term_key=term, language="en")
+
+
+def file_bytes(field) -> bytes:
+    with field.open("rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+# --- labels -------------------------------------------------------------------------------------
+
+
+def test_firm_certainty_states_what_was_done(classified, editor):
+    label = label_set(
+        asset_id=classified.asset_id, actor=editor, term_key="ai-generated", language="en"
+    )
+    assert label.name == "AI-generated"
+    assert label.text.startswith("This image was generated with artificial intelligence.")
+    assert not label.edited
+
+
+def test_uncertain_wording_says_what_is_not_known(photo_asset, editor):
+    classification_set(
+        asset_id=photo_asset.pk,
+        actor=editor,
+        source_type="trainedAlgorithmicMedia",
+        techniques=[],
+        purpose="",
+        certainty=Certainty.DETECTOR,
+    )
+    label = label_set(asset_id=photo_asset.pk, actor=editor, term_key="ai-generated", language="es")
+    assert label.name == "Generado con IA"
+    assert "parece" in label.text and "No pudimos confirmar" in label.text
+
+
+def test_every_wording_is_kept_as_a_version(classified, editor):
+    first = label_set(
+        asset_id=classified.asset_id, actor=editor, term_key="ai-generated", language="en"
+    )
+    second = label_set(
+        asset_id=classified.asset_id,
+        actor=editor,
+        term_key="ai-generated",
+        language="en",
+        text="  Made entirely   with an image generator.  ",
+    )
+    assert (first.version, second.version) == (1, 2)
+    assert second.text == "Made entirely with an image generator."
+    assert second.edited and second.generated_text == first.text
+    assert Label.objects.filter(asset_id=classified.asset_id).count() == 2
+
+
+def test_a_term_that_does_not_fit_the_classification_is_refused(classified, editor):
+    with pytest.raises(LabelingError, match="does not fit"):
+        label_set(
+            asset_id=classified.asset_id, actor=editor, term_key="digitally-altered", language="en"
+        )
+    assert not Label.objects.exists()
+
+
+def test_labeling_needs_a_classification_first(photo_asset, editor):
+    with pytest.raises(LabelingError, match="Classify the asset"):
+        label_set(asset_id=photo_asset.pk, actor=editor, term_key="ai-generated", language="en")
+
+
+def test_unknown_source_type_is_refused(photo_asset, editor):
+    with pytest.raises(LabelingError, match="IPTC digital source type"):
+        classification_set(
+            asset_id=photo_asset.pk,
+            actor=editor,
+            source_type="madeUp",
+            techniques=[],
+            purpose="",
+            certainty=Certainty.JUDGMENT,
+        )
+
+
+# --- the signed rendition ------------------------------------------------------------------
+
+
+def test_rendition_is_trusted_with_the_original_as_parent_and_the_disclosure(
+    classified, editor, signing_keys
+):
+    label_ai(classified.asset_id, editor)
+    rendition = rendition_create(asset_id=classified.asset_id, actor=editor)
+    data = file_bytes(rendition.file)
+
+    store = read_back(data, "image/jpeg", signing_keys / "root.pem")
+    assert store["validation_state"] == "Trusted"
+    manifest = store["manifests"][store["active_manifest"]]
+    assert manifest["signature_info"]["issuer"] == "Test Newsroom"
+    parents = [i for i in manifest["ingredients"] if i["relationship"] == "parentOf"]
+    assert len(parents) == 1
+    assertions = {a["label"]: a["data"] for a in manifest["assertions"]}
+    disclosure = assertions["org.proofdesk.disclosure"]
+    assert disclosure["label"] == "AI-generated"
+    assert disclosure["certainty"] == "confirmed"
+    assert disclosure["policy_url"]
+    actions = [a["action"] for a in assertions["c2pa.actions.v2"]["actions"]]
+    assert actions == ["c2pa.opened", "c2pa.edited", "c2pa.published"]
+    source_types = {a.get("digitalSourceType") for a in assertions["c2pa.actions.v2"]["actions"]}
+    assert IPTC_DST_PREFIX + "trainedAlgorithmicMedia" in source_types
+    # IPTC XMP for platforms that read only metadata.
+    assert read_xmp(io.BytesIO(data)).digital_source_type == "trainedAlgorithmicMedia"
+    # Stored with its hash, and audited.
+    assert rendition.verification_state == "trusted"
+    assert rendition.placement == ManifestPlacement.EMBEDDED
+    assert AuditEvent.objects.filter(action="label.rendition_signed").exists()
+
+
+def test_the_badge_is_burned_in_and_legible_on_light_and_dark_images():
+    for colour in [(250, 250, 250), (5, 5, 5)]:
+        image = Image.new("RGB", (800, 600), colour)
+        result = burn_badge(image, "AI-generated")
+        assert result.burned_in and result.box is not None
+        x0, y0, x1, y1 = result.box
+        badge = result.image.crop((x0, y0, x1, y1)).convert("L")
+        extrema = badge.getextrema()
+        assert isinstance(extrema[0], int) and isinstance(extrema[1], int)
+        darkest, lightest = extrema[0], extrema[1]
+        # White text on a near-black panel, whatever is underneath.
+        assert lightest >= 230 and darkest <= 40
+        # It sits in the lower-left corner and scales with the picture.
+        assert x0 < 800 * 0.05 and y1 > 600 * 0.9
+    small = burn_badge(Image.new("RGB", (1600, 1200)), "AI-generated").box
+    large_w = small[2] - small[0] if small else 0
+    assert large_w > (x1 - x0)
+
+
+def test_a_tiny_image_falls_back_to_caption_only_and_says_so(make_asset, editor, signing_keys):
+    asset = make_asset(file=ContentFile(jpeg_bytes(size=(MIN_SIDE - 40, 120)), name="tiny.jpg"))
+    classification_set(
+        asset_id=asset.pk,
+        actor=editor,
+        source_type="trainedAlgorithmicMedia",
+        techniques=[],
+        purpose="",
+        certainty=Certainty.DECLARED,
+    )
+    label_set(asset_id=asset.pk, actor=editor, term_key="ai-generated", language="en")
+    rendition = rendition_create(asset_id=asset.pk, actor=editor)
+    assert rendition.badge == BadgeOutcome.CAPTION_ONLY
+    assert "too small for a legible badge" in rendition.badge_note
+
+
+def test_audio_gets_a_slate_and_an_embedded_manifest(make_asset, editor, signing_keys):
+    wav = Path("/work/shared/c2pa-corpus/files-for-reading-tests/sample1_signed.wav")
+    if not wav.exists():
+        from tests.review.helpers import WAV_BYTES
+
+        data = WAV_BYTES
+    else:
+        data = wav.read_bytes()
+    asset = make_asset(
+        file=ContentFile(data, name="voice.wav"), media_type="audio/x-wav", media_kind="audio"
+    )
+    classification_set(
+        asset_id=asset.pk,
+        actor=editor,
+        source_type="trainedAlgorithmicMedia",
+        techniques=["statements_not_made"],
+        purpose="reporting",
+        certainty=Certainty.DECLARED,
+    )
+    label_set(asset_id=asset.pk, actor=editor, term_key="synthetic-voice", language="en")
+    rendition = rendition_create(asset_id=asset.pk, actor=editor)
+    assert rendition.badge == BadgeOutcome.SLATE
+    with Image.open(io.BytesIO(file_bytes(rendition.slate))) as slate:
+        assert slate.size == (1280, 720)
+    store = read_back(file_bytes(rendition.file), "audio/wav", signing_keys / "root.pem")
+    manifest = store["manifests"][store["active_manifest"]]
+    assert any(a["label"] == "org.proofdesk.disclosure" for a in manifest["assertions"])
+
+
+def test_a_format_the_library_cannot_embed_into_gets_a_marked_sidecar(
+    make_asset, editor, signing_keys
+):
+    webm = b"\x1a\x45\xdf\xa3" + b"\x00" * 4096
+    asset = make_asset(
+        file=ContentFile(webm, name="clip.webm"), media_type="video/webm", media_kind="video"
+    )
+    classification_set(
+        asset_id=asset.pk,
+        actor=editor,
+        source_type="trainedAlgorithmicMedia",
+        techniques=[],
+        purpose="",
+        certainty=Certainty.DECLARED,
+    )
+    label_set(asset_id=asset.pk, actor=editor, term_key="ai-generated", language="en")
+    rendition = rendition_create(asset_id=asset.pk, actor=editor)
+    assert rendition.placement == ManifestPlacement.SIDECAR
+    assert rendition.sidecar.name.endswith(".c2pa")
+    store = read_back(
+        file_bytes(rendition.file),
+        "video/webm",
+        signing_keys / "root.pem",
+        sidecar=file_bytes(rendition.sidecar),
+    )
+    assert store["validation_state"] == "Trusted"
+
+
+# --- signing credentials -------------------------------------------------------------------------
+
+
+def test_without_signing_keys_nothing_is_passed_off_as_signed(classified, editor, settings):
+    settings.SIGNING_CERT_CHAIN = ""
+    label_ai(classified.asset_id, editor)
+    with pytest.raises(LabelingError, match="SIGNING_CERT_CHAIN is not set"):
+        rendition_create(asset_id=classified.asset_id, actor=editor)
+    assert not Rendition.objects.exists()
+
+
+def test_a_key_that_does_not_match_the_certificate_is_reported(signing_keys, settings, tmp_path):
+    other = make_dev_certificates()
+    (tmp_path / "other-key.pem").write_text(other.key_pem)
+    settings.SIGNING_KEY = str(tmp_path / "other-key.pem")
+    with pytest.raises(SigningUnavailable, match="does not belong"):
+        load_signing_credentials()
+
+
+def test_an_expired_certificate_is_reported_by_check(signing_keys, settings, tmp_path):
+    old = make_dev_certificates(valid_days=10, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=400))
+    (tmp_path / "old-chain.pem").write_text(old.chain_pem)
+    (tmp_path / "old-key.pem").write_text(old.key_pem)
+    settings.SIGNING_CERT_CHAIN = str(tmp_path / "old-chain.pem")
+    settings.SIGNING_KEY = str(tmp_path / "old-key.pem")
+    out = io.StringIO()
+    call_command("check", stdout=out, stderr=out)
+    assert "labeling.W002" in out.getvalue() and "expired" in out.getvalue()
+
+
+def test_make_dev_signing_cert_and_render_rendition_commands(
+    classified, editor, settings, tmp_path
+):
+    out = io.StringIO()
+    call_command("make_dev_signing_cert", "--out", str(tmp_path / "dev"), stdout=out)
+    names = sorted(p.name for p in (tmp_path / "dev").iterdir())
+    assert names == ["root.pem", "signing-chain.pem", "signing-key.pem"]
+    settings.SIGNING_CERT_CHAIN = str(tmp_path / "dev" / "signing-chain.pem")
+    settings.SIGNING_KEY = str(tmp_path / "dev" / "signing-key.pem")
+    label_ai(classified.asset_id, editor)
+    target = tmp_path / "rendition.jpg"
+    call_command("render_rendition", str(classified.asset_id), "--out", str(target), stdout=out)
+    store = read_back(target.read_bytes(), "image/jpeg", tmp_path / "dev" / "root.pem")
+    assert store["validation_state"] == "Trusted"
+    with pytest.raises(CommandError, match="No asset #999999"):
+        call_command("render_rendition", "999999", "--out", str(target))
