@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "provenance",
     "consent",
     "labeling",
+    "signoff",
+    "integrations",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +222,11 @@ NEWSROOM_NAME = env.str("NEWSROOM_NAME", default="Proofdesk Demo Newsroom")
 DISCLOSURE_POLICY_URL = env.str(
     "DISCLOSURE_POLICY_URL", default="http://127.0.0.1:8000/policy/synthetic-media/"
 )
+
+# --- Sign-off -----------------------------------------------------------------------------
+# When a second approval (legal or standards) is needed before clearance: "real_person" (a
+# real, identified person is depicted or represented), "always" or "never".
+SIGNOFF_SECOND_APPROVAL = env.str("SIGNOFF_SECOND_APPROVAL", default="real_person")
 
 # --- Consent and e-mail ------------------------------------------------------------------
 # Links in e-mails and in remote consent links point here.
