@@ -61,6 +61,9 @@ format: install
 bench: install
 	$(BIN)/python bench/queue_pages.py
 	$(BIN)/python bench/upload_memory.py
+	$(BIN)/python bench/consent_pdf.py
+	$(BIN)/python bench/rendition.py
+	$(BIN)/python bench/provenance.py
 
 # Regenerate the lock files after changing pyproject.toml (needs uv: pip install uv).
 lock:

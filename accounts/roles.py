@@ -27,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "review.publish_asset",
         "review.comment_asset",
         "consent.collect_consent",
+        "labeling.classify_asset",
     ),
     Role.LEGAL: (
         "review.view_all_assets",
@@ -37,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "consent.grant_waiver",
         "consent.manage_statements",
         "consent.record_revocation",
+        "signoff.second_approve",
     ),
     Role.STANDARDS: (
         "review.view_all_assets",
@@ -44,6 +46,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "review.publish_asset",
         "provenance.manage_trust",
         "provenance.recheck_provenance",
+        "labeling.classify_asset",
+        "labeling.manage_vocabulary",
+        "signoff.second_approve",
+        "integrations.manage_integrations",
     ),
     Role.ADMIN: (
         "review.upload_asset",
@@ -51,6 +57,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "review.comment_asset",
         "audit.view_auditevent",
         "provenance.manage_trust",
+        "labeling.manage_vocabulary",
+        "integrations.manage_integrations",
     ),
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from consent.models import ConsentRecord, ConsentWaiver, Party, PartyRole
@@ -56,10 +56,11 @@ def _party_problem(party: Party, record: ConsentRecord | None, why: str) -> str:
     return ""
 
 
-def party_consents(asset: Asset, today: date | None = None) -> list[PartyConsent]:
-    today = today or timezone.localdate()
-    parties = (
-        Party.objects.filter(asset=asset, removed_at__isnull=True)
+def consent_parties() -> QuerySet[Party]:
+    """The current parties with what `party_consent` reads, fetched in a fixed number of
+    queries however many parties and assets: filter it by asset or assets."""
+    return (
+        Party.objects.filter(removed_at__isnull=True)
         .select_related("person", "person__guardian", "waiver", "waiver__granted_by")
         .prefetch_related(
             Prefetch(
@@ -69,17 +70,23 @@ def party_consents(asset: Asset, today: date | None = None) -> list[PartyConsent
         )
         .order_by("role", "pk")
     )
-    result = []
-    for party in parties:
-        waiver = getattr(party, "waiver", None)
-        record, why = current_record(list(party.consent_records.all()), today)
-        problem = "" if waiver is not None else _party_problem(party, record, why)
-        result.append(PartyConsent(party, record, waiver, problem))
-    return result
 
 
-def consent_completeness(asset: Asset, today: date | None = None) -> Completeness:
-    parties = party_consents(asset, today)
+def party_consent(party: Party, today: date) -> PartyConsent:
+    """One party's state, from its prefetched records and waiver (see `consent_parties`)."""
+    waiver = getattr(party, "waiver", None)
+    record, why = current_record(list(party.consent_records.all()), today)
+    problem = "" if waiver is not None else _party_problem(party, record, why)
+    return PartyConsent(party, record, waiver, problem)
+
+
+def party_consents(asset: Asset, today: date | None = None) -> list[PartyConsent]:
+    today = today or timezone.localdate()
+    return [party_consent(party, today) for party in consent_parties().filter(asset=asset)]
+
+
+def completeness_of(parties: list[PartyConsent]) -> Completeness:
+    """The verdict for one asset from its parties' states: the rule the gate applies."""
     missing = []
     if not any(p.party.role == PartyRole.CREATOR for p in parties):
         missing.append("No creator recorded: add who made this media.")
@@ -87,3 +94,7 @@ def consent_completeness(asset: Asset, today: date | None = None) -> Completenes
         if item.problem:
             missing.append(f"{item.party}: {item.problem}.")
     return Completeness(complete=not missing, missing=missing, parties=parties)
+
+
+def consent_completeness(asset: Asset, today: date | None = None) -> Completeness:
+    return completeness_of(party_consents(asset, today))

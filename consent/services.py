@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from consent.errors import ConsentError, ConsentLinkError
+from consent.errors import ConsentError, ConsentLinkError, LinkProblem
 from consent.events import consent_lapsed
 from consent.evidence import Evidence, evidence_from_upload, signature_from_data_url
 from consent.models import (
@@ -389,6 +389,16 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
+def link_refusal(party: Party) -> str:
+    """Why this party cannot be sent a consent link, or "" when it can. The desk hides the
+    form and the service refuses, both from this answer."""
+    if party.removed_at is not None:
+        return "This party was removed from the asset."
+    if party.person is not None and party.person.is_minor:
+        return "A minor cannot sign by link; their guardian signs in person or by release."
+    return ""
+
+
 def consent_link_create(
     *,
     party_id: int,
@@ -405,12 +415,9 @@ def consent_link_create(
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         party = Party.objects.select_for_update().select_related("person").get(pk=party_id)
-        if party.removed_at is not None:
-            raise ConsentError("This party was removed from the asset.")
-        if party.person is not None and party.person.is_minor:
-            raise ConsentError(
-                "A minor cannot sign by link; their guardian signs in person or by release."
-            )
+        refusal = link_refusal(party)
+        if refusal:
+            raise ConsentError(refusal)
         link = ConsentLink.objects.create(
             party=party,
             statement=statement,
@@ -442,16 +449,34 @@ def link_scope(link: ConsentLink) -> Scope:
     )
 
 
-def _link_problem(link: ConsentLink | None, now: datetime) -> str:
+LINK_PROBLEM_MESSAGES = {
+    LinkProblem.UNKNOWN: (
+        "This consent link is not valid. Ask the reporter who sent it for a new one."
+    ),
+    LinkProblem.USED: ("This consent link has already been used. Each link can be used only once."),
+    LinkProblem.CANCELLED: "This consent link was cancelled by the newsroom.",
+    LinkProblem.EXPIRED: (
+        "This consent link has expired. Ask the reporter who sent it for a new one."
+    ),
+}
+
+
+def link_problem(link: ConsentLink | None, now: datetime) -> LinkProblem | None:
+    """Why the link cannot be used now, or None while it can. The public page and the desk's
+    list of links both ask this one function."""
     if link is None:
-        return "This consent link is not valid. Ask the reporter who sent it for a new one."
+        return LinkProblem.UNKNOWN
     if link.used_at is not None:
-        return "This consent link has already been used. Each link can be used only once."
+        return LinkProblem.USED
     if link.cancelled_at is not None:
-        return "This consent link was cancelled by the newsroom."
+        return LinkProblem.CANCELLED
     if link.expires_at <= now:
-        return "This consent link has expired. Ask the reporter who sent it for a new one."
-    return ""
+        return LinkProblem.EXPIRED
+    return None
+
+
+def _link_error(problem: LinkProblem) -> ConsentLinkError:
+    return ConsentLinkError(LINK_PROBLEM_MESSAGES[problem], reason=problem)
 
 
 def consent_link_open(token: str) -> ConsentLink:
@@ -461,26 +486,41 @@ def consent_link_open(token: str) -> ConsentLink:
         .filter(token_sha256=_token_digest(token))
         .first()
     )
-    problem = _link_problem(link, timezone.now())
-    if problem or link is None:
-        raise ConsentLinkError(problem)
+    problem = link_problem(link, timezone.now())
+    if problem is not None or link is None:
+        raise _link_error(problem or LinkProblem.UNKNOWN)
     return link
 
 
 def consent_link_sign(
-    *, token: str, acknowledged: Iterable[str], signing: Signing
+    *, token: str, acknowledged: Iterable[str], signing: Signing, shown_sha256: str = ""
 ) -> ConsentRecord:
     """The subject signs on their own device. The link row is locked, so a double submit or
-    two devices racing record one consent, and the second is told the link was used."""
+    two devices racing record one consent, and the second is told the link was used.
+
+    `shown_sha256` is the hash of the text the page showed: a link lives for days, and if the
+    asset's description changed meanwhile the stored text would not be what the person read,
+    so they are asked to read it again instead."""
     with transaction.atomic():
         link = (
             ConsentLink.objects.select_for_update()
             .filter(token_sha256=_token_digest(token))
             .first()
         )
-        problem = _link_problem(link, timezone.now())
-        if problem or link is None:
-            raise ConsentLinkError(problem)
+        problem = link_problem(link, timezone.now())
+        if problem is not None or link is None:
+            raise _link_error(problem or LinkProblem.UNKNOWN)
+        # Read after the lock, and without joining it: FOR UPDATE would lock the asset too.
+        party = Party.objects.select_related("asset").get(pk=link.party_id)
+        if shown_sha256 and shown_sha256 != text_sha256(
+            statement_text(link.statement, party, link_scope(link))
+        ):
+            raise ConsentError(
+                "The text changed after you opened this page. Read it again below, then sign."
+            )
+        # A person signing again (a wider use, a new term) gives the next version, which
+        # replaces the one before: without `supersedes` both would count as current.
+        latest = party.consent_records.order_by("-version").first()
         record = consent_record_create(
             party_id=link.party_id,
             collected_by=None,
@@ -494,6 +534,7 @@ def consent_link_sign(
                 ip_address=signing.ip_address,
                 user_agent=signing.user_agent,
             ),
+            supersedes=latest,
         )
         ConsentLink.objects.filter(pk=link.pk).update(used_at=timezone.now(), record=record)
     return record
@@ -663,3 +704,131 @@ def waiver_grant(*, party_id: int, actor: User, basis: str, justification: str) 
             details={"waiver_id": waiver.pk, "party_id": party.pk, "basis": basis},
         )
     return waiver
+
+
+# --- the desk's forms ------------------------------------------------------------------------
+# Added for the consent pages: the same writes as above, with the guards a browser form needs
+# (a double submit, a person typed in twice, a view of evidence to audit).
+
+
+def consent_record_collect(
+    *,
+    party_id: int,
+    collected_by: User,
+    expected_latest_id: int | None,
+    statement: ConsentStatement,
+    scope: Scope,
+    acknowledged: Iterable[str],
+    signing: Signing,
+    role: str = "",
+) -> ConsentRecord:
+    """Record consent from the desk's form. The form says which record it was built on (none,
+    or the latest version): a form sent twice, or after a colleague recorded one, is refused
+    instead of silently becoming the next version."""
+    with transaction.atomic():
+        # The party's row lock is held to the end: consent_record_create takes it again in
+        # this transaction, so no record can be written between this check and the insert.
+        Party.objects.select_for_update().get(pk=party_id)
+        latest = ConsentRecord.objects.filter(party_id=party_id).order_by("-version").first()
+        if (latest.pk if latest else None) != expected_latest_id:
+            raise ConsentError(
+                "Consent was recorded for this person meanwhile (or the form was sent twice). "
+                "Nothing was saved: reload the page to see the record, and record a new "
+                "version if something changed."
+            )
+        return consent_record_create(
+            party_id=party_id,
+            collected_by=collected_by,
+            statement=statement,
+            scope=scope,
+            acknowledged=acknowledged,
+            signing=signing,
+            role=role,
+            supersedes=latest,
+        )
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    full_name: str
+    email: str = ""
+    phone: str = ""
+    notes: str = ""
+
+
+class PossibleDuplicate(ConsentError):
+    """The new person looks like someone already on file; `matches` are their ids."""
+
+    def __init__(self, message: str, matches: list[int]) -> None:
+        super().__init__(message)
+        self.matches = matches
+
+
+def party_add_new_person(
+    *,
+    asset_id: int,
+    actor: User,
+    role: str,
+    person: PersonDetails,
+    description: str = "",
+    is_minor: bool = False,
+    guardian: Person | None = None,
+    new_guardian: PersonDetails | None = None,
+    allow_duplicate: bool = False,
+) -> Party:
+    """Create a person (and, for a minor, their new guardian) and add them to the asset, all or
+    nothing. Someone with the same e-mail, phone or name is refused as a possible duplicate
+    unless the user confirmed that this is someone else."""
+    from consent.selectors import person_duplicates
+
+    if guardian is not None and new_guardian is not None:
+        raise ConsentError("Pick the guardian or enter a new one, not both.")
+    if not is_minor and (guardian is not None or new_guardian is not None):
+        raise ConsentError("Only a minor has a guardian who consents for them.")
+    with transaction.atomic():
+        # The asset's lock serialises two submits of the same form: the second one waits, then
+        # finds the person the first one created and is refused as a duplicate.
+        Asset.objects.select_for_update().get(pk=asset_id)
+        if not allow_duplicate:
+            matches = [
+                d.person.pk for d in person_duplicates(person.full_name, person.email, person.phone)
+            ]
+            if matches:
+                raise PossibleDuplicate(
+                    "Someone with the same name, e-mail or phone is already on file. Pick them "
+                    "instead, or confirm that this is a different person.",
+                    matches,
+                )
+        if new_guardian is not None:
+            guardian = person_create(
+                actor=actor,
+                full_name=new_guardian.full_name,
+                email=new_guardian.email,
+                phone=new_guardian.phone,
+                notes=new_guardian.notes,
+            )
+        created = person_create(
+            actor=actor,
+            full_name=person.full_name,
+            email=person.email,
+            phone=person.phone,
+            notes=person.notes,
+            is_minor=is_minor,
+            guardian=guardian,
+        )
+        return party_add(
+            asset_id=asset_id, actor=actor, role=role, person=created, description=description
+        )
+
+
+def consent_evidence_viewed(
+    *, actor: User, record: ConsentRecord, kind: str, ip_address: str | None
+) -> None:
+    """Every view or download of consent evidence is on the audit chain (issue: privacy)."""
+    sha256 = record.signature_sha256 if kind == "signature" else record.evidence_sha256
+    audit_record(
+        actor=actor,
+        action="consent.evidence_viewed",
+        obj=record.asset,
+        details={"record_id": record.pk, "kind": kind, "sha256": sha256, "ip": ip_address},
+    )

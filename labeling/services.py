@@ -21,6 +21,7 @@ from labeling.models import (
 from labeling.renditions import RenditionError, build_rendition
 from labeling.signing import SigningUnavailable, load_signing_credentials
 from labeling.wording import label_required, suggested_wording, term_fits
+from provenance.models import ProvenanceReport
 from provenance.states import IPTC_DST_PREFIX, source_type_term
 from review.models import Asset
 
@@ -83,6 +84,13 @@ def classification_set(
         raise LabelingError("Say how sure we are of the classification.")
     with transaction.atomic():
         asset = Asset.objects.select_for_update().get(pk=asset_id)
+        # The id comes from a form: a report of another asset would give this classification
+        # a provenance it does not have.
+        if (
+            provenance_report_id is not None
+            and not ProvenanceReport.objects.filter(pk=provenance_report_id, asset=asset).exists()
+        ):
+            raise LabelingError("That provenance report is not one of this asset's.")
         classification = Classification.objects.create(
             asset=asset,
             version=_latest(Classification.objects.filter(asset=asset)) + 1,
@@ -185,6 +193,19 @@ def rendition_create(*, asset_id: int, actor: User | None) -> Rendition:
     )
     if label is None:
         raise LabelingError("Set a label before making the rendition.")
+    # A label worded for an earlier classification may no longer fit (or be honest about) the
+    # current one; the published file must carry what the desk knows now.
+    current = (
+        Classification.objects.filter(asset=asset)
+        .order_by("-version")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if current != label.classification_id:
+        raise LabelingError(
+            "The classification changed after the label was set: set the label again before "
+            "making the rendition."
+        )
     try:
         credentials = load_signing_credentials()
     except SigningUnavailable as exc:

@@ -208,6 +208,11 @@ CHECK_STUCK_AFTER_SECONDS = env.int("CHECK_STUCK_AFTER_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "review.tasks.sweep_stuck_checks", "schedule": 300.0},
     "expire-consents": {"task": "consent.tasks.expire_consents", "schedule": 3600.0},
+    # Webhook retries too far off for a countdown, and deliveries whose message was lost.
+    "retry-due-deliveries": {
+        "task": "integrations.tasks.retry_due_deliveries",
+        "schedule": 60.0,
+    },
 }
 
 # --- Labeling and signing ----------------------------------------------------------------
@@ -239,3 +244,29 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="proofdesk@localhost")
+
+# --- CMS webhooks ------------------------------------------------------------------------
+# Seconds to wait after each failed attempt (±WEBHOOK_RETRY_JITTER): 5 s, 5 min, 30 min, 2 h,
+# 5 h, 10 h, 10 h, 14 h, 20 h. Ten attempts over about 62 hours (2.6 days), then the delivery
+# has failed (it can still be sent again by hand from the delivery log).
+WEBHOOK_RETRY_SCHEDULE: list[float] = [
+    float(s)
+    for s in env.list(
+        "WEBHOOK_RETRY_SCHEDULE",
+        default=[5, 300, 1800, 7200, 18000, 36000, 36000, 50400, 72000],
+    )
+]
+WEBHOOK_RETRY_JITTER = env.float("WEBHOOK_RETRY_JITTER", default=0.2)
+# requests' (connect, read) timeouts; the read timeout bounds each wait for the receiver.
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.05)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+# A claimed attempt whose worker died is tried again after this long (longer than any POST).
+WEBHOOK_CLAIM_LEASE_SECONDS = env.int("WEBHOOK_CLAIM_LEASE_SECONDS", default=300)
+# Retries due within this many seconds are sent to the broker with a countdown; later ones
+# are queued by the periodic sweep (kept well under Redis's one-hour visibility timeout).
+WEBHOOK_COUNTDOWN_MAX_SECONDS = env.int("WEBHOOK_COUNTDOWN_MAX_SECONDS", default=900)
+# The sweep leaves deliveries alone until they are this overdue (their countdown is on its way).
+WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=30)
+WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=1000)
+# How long the previous secret keeps signing after a rotation, unless the form says otherwise.
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from integrations.api import api
 from newsroom import health
 
 urlpatterns = [
@@ -13,5 +14,9 @@ urlpatterns = [
     path("", include("review.urls")),
     path("", include("provenance.urls")),
     path("", include("consent.urls")),
+    path("", include("labeling.urls")),
+    path("", include("signoff.urls")),
+    path("integrations/", include("integrations.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from consent.access import can_view_consent
 from provenance.selectors import provenance_panel
 from review.access import ACTIONS, Action, available_actions, get_asset_for_user
 from review.decorators import acting_user, staff_required
@@ -159,6 +160,9 @@ def _detail_context(request: HttpRequest, asset: Asset, **extra: Any) -> dict[st
         "is_uploader": asset.uploaded_by_id == request.user.pk,
         "panel": provenance_panel(asset),
         "can_recheck": request.user.has_perm("provenance.recheck_provenance"),
+        # No query: the permissions are cached by available_actions above. The consent card
+        # itself loads after the page (consent:summary), so this page's query count stays.
+        "can_view_consent": can_view_consent(request.user, asset),
         **extra,
     }
 

@@ -113,6 +113,7 @@ def snapshot(asset: Asset, state: AssetState) -> dict[str, Any]:
             if state.rendition
             else None
         ),
+        "parties": sorted(p.party.pk for p in state.completeness.parties),
         "consent_records": sorted(records, key=lambda r: r["id"]),
         "waivers": sorted(waivers, key=lambda w: w["id"]),
     }

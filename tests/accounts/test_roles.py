@@ -45,6 +45,15 @@ def test_each_role_has_exactly_its_permissions(db, role):
         ("standards", "review.view_all_assets", True),
         ("admin", "audit.view_auditevent", True),
         ("admin", "review.review_asset", False),
+        # Labeling: editors and standards classify and label; reporters and legal do not.
+        ("editor", "labeling.classify_asset", True),
+        ("standards", "labeling.classify_asset", True),
+        ("reporter", "labeling.classify_asset", False),
+        ("legal", "labeling.classify_asset", False),
+        # The vocabulary belongs to standards (and administrators), not to the desk editors.
+        ("standards", "labeling.manage_vocabulary", True),
+        ("admin", "labeling.manage_vocabulary", True),
+        ("editor", "labeling.manage_vocabulary", False),
     ],
 )
 def test_role_rules(db, role, permission, held):

@@ -1,0 +1,19 @@
+"""Grant the sign-off (second approval) and CMS-integration permissions to their roles."""
+
+from __future__ import annotations
+
+import importlib
+
+from django.db import migrations
+
+roles_0001 = importlib.import_module("accounts.migrations.0001_roles")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0004_labeling_roles"),
+        ("signoff", "0001_initial"),
+        ("integrations", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(roles_0001.create_roles, migrations.RunPython.noop)]

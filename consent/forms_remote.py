@@ -1,0 +1,117 @@
+"""Forms for remote consent links: the desk's form that makes a link, and the public form the
+person signs. They parse input only; the services decide what is allowed."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from consent.models import ConsentStatement, InformedPoint, Party
+from consent.services import LINK_LIFETIME, MAX_LINK_LIFETIME, Scope
+
+# The statement the newsroom ships (migration consent.0002): preselected when it exists.
+DEFAULT_STATEMENT_KEY = "synthetic-media"
+
+
+def split_list(value: str) -> list[str]:
+    """'web, print\\nsocial' -> ['web', 'print', 'social']: commas or new lines, blanks and
+    repeats dropped, order kept (it is the order the person reads)."""
+    items = (item.strip() for item in re.split(r"[,\n]", value or ""))
+    return list(dict.fromkeys(item for item in items if item))
+
+
+class ConsentLinkForm(forms.Form):
+    """A new remote link for one party. Field ids carry the party's pk, because the desk page
+    shows one of these forms per party."""
+
+    statement = forms.TypedChoiceField(label="Consent statement", coerce=int)
+    uses = forms.CharField(
+        label="Uses",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="How the media will be used: one per line, or separated by commas.",
+        error_messages={"required": "Say how the media will be used (at least one use)."},
+    )
+    channels = forms.CharField(
+        label="Channels",
+        required=False,
+        help_text="Empty: all of our channels.",
+    )
+    territories = forms.CharField(
+        label="Territories",
+        required=False,
+        help_text="Empty: worldwide.",
+    )
+    valid_from = forms.DateField(
+        label="Consent valid from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label="Consent valid until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: without end date.",
+    )
+    lifetime_days = forms.IntegerField(
+        label="Link works for (days)",
+        min_value=1,
+        max_value=MAX_LINK_LIFETIME.days,
+        initial=LINK_LIFETIME.days,
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        party: Party,
+        statements: list[ConsentStatement],
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("auto_id", f"link-{party.pk}-%s")
+        super().__init__(data, **kwargs)
+        self.party = party
+        # Built from a list rather than a queryset, so a page with many parties reads the
+        # statements once.
+        self._statements = {statement.pk: statement for statement in statements}
+        field = self.fields["statement"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(s.pk, str(s)) for s in statements]
+        chosen = next((s for s in statements if s.key == DEFAULT_STATEMENT_KEY), None)
+        if chosen is None and statements:
+            chosen = statements[0]
+        if chosen is not None:
+            self.initial.setdefault("statement", chosen.pk)
+        self.initial.setdefault("valid_from", timezone.localdate())
+
+    def clean_statement(self) -> ConsentStatement:
+        return self._statements[self.cleaned_data["statement"]]
+
+    def scope(self) -> Scope:
+        data = self.cleaned_data
+        return Scope(
+            uses=split_list(data["uses"]),
+            channels=split_list(data["channels"]),
+            territories=split_list(data["territories"]),
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+        )
+
+    def lifetime(self) -> timedelta:
+        return timedelta(days=self.cleaned_data["lifetime_days"])
+
+
+class RemoteSignForm(forms.Form):
+    """What the person sends from their own device. Every informed point is a separate
+    checkbox, required in the browser; the service checks again and names what is missing."""
+
+    acknowledged = forms.MultipleChoiceField(choices=InformedPoint.choices, required=False)
+    signed_name = forms.CharField(
+        label="Your full name",
+        max_length=200,
+        error_messages={"required": "Type your full name."},
+    )
+    signature = forms.CharField(required=False)
+    # The sha256 of the text the page showed, so a text that changed meanwhile is not signed.
+    shown_sha256 = forms.CharField(max_length=64, required=False)

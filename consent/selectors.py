@@ -1,0 +1,432 @@
+"""Reads for the consent pages. List pages read in a fixed number of queries however many
+assets, parties or people there are (pinned by tests); completeness always comes from
+`consent.completeness`, never from a second copy of its rules."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import F, Func, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.http import Http404
+from django.utils import timezone
+
+from consent.access import can_view_consent, require
+from consent.completeness import (
+    Completeness,
+    PartyConsent,
+    completeness_of,
+    consent_parties,
+    party_consent,
+)
+from consent.models import (
+    ConsentAlert,
+    ConsentLapse,
+    ConsentRecord,
+    ConsentStatement,
+    ConsentWaiver,
+    Party,
+    Person,
+)
+from review.access import get_asset_for_user, visible_assets
+from review.models import Asset, AssetStatus
+
+AnyUser = User | AnonymousUser
+
+CONSENT_DENIED = (
+    "Consent records are personal data: only legal, the asset's reporter and the desk's editors "
+    "may see them."
+)
+PEOPLE_PAGE_SIZE = 25
+EXPIRY_WINDOW = timedelta(days=30)
+RECENT_LAPSES = timedelta(days=30)
+DASHBOARD_LIMIT = 50
+# Name prefixes are a wide net: compare at most this many people in Python.
+MAX_CANDIDATES = 500
+# The assets whose missing consent blocks a sign-off that is due.
+PENDING_STATUSES = (AssetStatus.IN_REVIEW, AssetStatus.CHANGES_REQUESTED)
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+
+def consent_assets_for(user: AnyUser) -> QuerySet[Asset]:
+    """The assets whose consent `user` may see: `access.can_view_consent` as a queryset."""
+    assets = visible_assets(user)
+    if user.has_perm("consent.view_consent_evidence") or user.has_perm("review.review_asset"):
+        return assets
+    return assets.filter(uploaded_by_id=user.pk)
+
+
+def may_use_people(user: AnyUser) -> bool:
+    """The people pages are for those who collect or review consent, not for standards."""
+    return user.has_perm("consent.collect_consent") or user.has_perm(
+        "consent.view_consent_evidence"
+    )
+
+
+def people_visible_to(user: AnyUser) -> QuerySet[Person]:
+    """Legal sees everyone on file; the others see the people on assets whose consent they may
+    see, those people's guardians, and the people they entered themselves."""
+    if not may_use_people(user):
+        return Person.objects.none()
+    if user.has_perm("consent.view_consent_evidence"):
+        return Person.objects.all()
+    on_assets = Party.objects.filter(
+        asset__in=consent_assets_for(user), person__isnull=False
+    ).values("person_id")
+    guardians = Person.objects.filter(pk__in=on_assets, guardian__isnull=False).values(
+        "guardian_id"
+    )
+    return Person.objects.filter(
+        Q(pk__in=on_assets) | Q(pk__in=guardians) | Q(created_by_id=user.pk)
+    )
+
+
+# --- fetch and check: 404 when missing, 403 when not the user's to see -----------------------
+
+
+def asset_for_consent(user: AnyUser, pk: int) -> Asset:
+    asset = get_asset_for_user(user, pk)
+    require(can_view_consent(user, asset), CONSENT_DENIED)
+    return asset
+
+
+def party_for_user(user: AnyUser, pk: int) -> Party:
+    party = Party.objects.select_related("person", "person__guardian").filter(pk=pk).first()
+    if party is None:
+        raise Http404("No such party.")
+    party.asset = asset_for_consent(user, party.asset_id)
+    return party
+
+
+def record_for_user(user: AnyUser, pk: int) -> ConsentRecord:
+    record: ConsentRecord | None = ConsentRecord.objects.filter(pk=pk).first()
+    if record is None:
+        raise Http404("No such consent record.")
+    record.asset = asset_for_consent(user, record.asset_id)
+    return record
+
+
+def alert_for_user(user: AnyUser, pk: int) -> ConsentAlert:
+    alert = ConsentAlert.objects.filter(pk=pk).first()
+    if alert is None:
+        raise Http404("No such alert.")
+    alert.asset = asset_for_consent(user, alert.asset_id)
+    return alert
+
+
+def person_for_user(user: AnyUser, pk: int) -> Person:
+    person = Person.objects.select_related("guardian").filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such person.")
+    require(may_use_people(user), "Your role does not work with consent.")
+    require(
+        people_visible_to(user).filter(pk=person.pk).exists(),
+        "This person is not on any asset whose consent you may see.",
+    )
+    return person
+
+
+# --- one asset's consent ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartyFile:
+    """A party's state now (`consent`) and every version recorded for it, newest first."""
+
+    consent: PartyConsent
+    history: list[ConsentRecord]
+
+    @property
+    def party(self) -> Party:
+        return self.consent.party
+
+    @property
+    def latest(self) -> ConsentRecord | None:
+        return self.history[0] if self.history else None
+
+    @property
+    def revocable(self) -> ConsentRecord | None:
+        """The record a revocation applies to: the latest, unless it already lapsed."""
+        latest = self.latest
+        if latest is None or getattr(latest, "lapse", None) is not None:
+            return None
+        return latest
+
+
+@dataclass(frozen=True)
+class AssetConsent:
+    completeness: Completeness
+    parties: list[PartyFile]
+    alerts: list[ConsentAlert] = field(default_factory=list)
+
+    @property
+    def waivers(self) -> list[ConsentWaiver]:
+        return [p.consent.waiver for p in self.parties if p.consent.waiver is not None]
+
+    @property
+    def covered_count(self) -> int:
+        return sum(1 for p in self.parties if p.consent.covered)
+
+    @property
+    def open_alerts(self) -> list[ConsentAlert]:
+        return [a for a in self.alerts if a.resolved_at is None]
+
+
+def _parties_with_history() -> QuerySet[Party]:
+    # What `party_consent` reads (as `completeness.consent_parties`), plus what the page shows
+    # of each version: its statement, its signer and who recorded a lapse.
+    return (
+        Party.objects.filter(removed_at__isnull=True)
+        .select_related("person", "person__guardian", "waiver", "waiver__granted_by", "added_by")
+        .prefetch_related(
+            Prefetch(
+                "consent_records",
+                queryset=ConsentRecord.objects.select_related(
+                    "lapse", "lapse__recorded_by", "collected_by", "statement", "signer"
+                ).order_by("-version"),
+            )
+        )
+        .order_by("role", "pk")
+    )
+
+
+def asset_consent(asset: Asset, today: date | None = None) -> AssetConsent:
+    today = today or timezone.localdate()
+    parties = list(_parties_with_history().filter(asset=asset))
+    for party in parties:
+        party.asset = asset  # already loaded: the panels below read it without a query each
+    files = [
+        PartyFile(party_consent(party, today), list(party.consent_records.all()))
+        for party in parties
+    ]
+    alerts = list(
+        ConsentAlert.objects.filter(asset=asset)
+        .select_related("lapse__record", "resolved_by")
+        .order_by("-created_at")
+    )
+    completeness = completeness_of([f.consent for f in files])
+    return AssetConsent(completeness=completeness, parties=files, alerts=alerts)
+
+
+# --- many assets at once ----------------------------------------------------------------------
+
+
+def completeness_for_assets(
+    assets: QuerySet[Asset], today: date | None = None
+) -> dict[int, Completeness]:
+    """`consent_completeness` for many assets in three queries, by the same rules."""
+    today = today or timezone.localdate()
+    grouped: dict[int, list[PartyConsent]] = {pk: [] for pk in assets.values_list("pk", flat=True)}
+    for party in consent_parties().filter(asset__in=assets.values("pk")):
+        grouped.setdefault(party.asset_id, []).append(party_consent(party, today))
+    return {pk: completeness_of(items) for pk, items in grouped.items()}
+
+
+@dataclass(frozen=True)
+class PendingAsset:
+    asset: Asset
+    completeness: Completeness
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    expiring: list[ConsentRecord]
+    lapses: list[ConsentLapse]
+    alerts: list[ConsentAlert]
+    waivers: list[ConsentWaiver]
+    incomplete: list[PendingAsset]
+    pending_total: int
+    until: date
+
+
+def legal_dashboard(today: date | None = None) -> Dashboard:
+    today = today or timezone.localdate()
+    until = today + EXPIRY_WINDOW
+    expiring = list(
+        ConsentRecord.objects.filter(
+            lapse__isnull=True,
+            superseded_by__isnull=True,
+            valid_until__gte=today,
+            valid_until__lte=until,
+        )
+        .select_related("asset", "party", "person")
+        .order_by("valid_until", "pk")[:DASHBOARD_LIMIT]
+    )
+    lapses = list(
+        ConsentLapse.objects.filter(effective_at__gte=timezone.now() - RECENT_LAPSES)
+        .select_related("record__asset", "record__person", "recorded_by")
+        .order_by("-effective_at", "-pk")[:DASHBOARD_LIMIT]
+    )
+    alerts = list(
+        ConsentAlert.objects.filter(resolved_at__isnull=True)
+        .select_related("asset", "lapse__record")
+        .order_by("created_at", "pk")
+    )
+    waivers = list(
+        ConsentWaiver.objects.select_related("asset", "party__person", "granted_by").order_by(
+            "-created_at", "-pk"
+        )[:DASHBOARD_LIMIT]
+    )
+    pending = Asset.objects.filter(status__in=PENDING_STATUSES)
+    verdicts = completeness_for_assets(pending, today)
+    incomplete_ids = [pk for pk, verdict in verdicts.items() if not verdict.complete]
+    incomplete = [
+        PendingAsset(asset, verdicts[asset.pk])
+        for asset in Asset.objects.filter(pk__in=incomplete_ids)
+        .select_related("uploaded_by")
+        .order_by("created_at", "pk")
+    ]
+    return Dashboard(
+        expiring=expiring,
+        lapses=lapses,
+        alerts=alerts,
+        waivers=waivers,
+        incomplete=incomplete,
+        pending_total=len(verdicts),
+        until=until,
+    )
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+def normalised_name(name: str) -> str:
+    """Case, accents and spacing do not make a different person: 'José  Díaz' = 'jose diaz'."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def phone_digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+def _digits_only(field: str) -> Func:
+    # Mirrors phone_digits in SQL for the separators people type; portable across SQLite and
+    # PostgreSQL (no regexp_replace on SQLite).
+    expression: Func = Replace(F(field), Value(" "), Value(""))
+    for separator in ("-", "(", ")", ".", "+", "/"):
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    person: Person
+    reasons: list[str]
+
+
+def person_duplicates(
+    full_name: str, email: str, phone: str, *, among: QuerySet[Person] | None = None
+) -> list[Duplicate]:
+    """People on file who may be the one being entered: same e-mail, same phone number (digits
+    only) or same name (ignoring case, accents and spacing)."""
+    email = email.strip().lower()
+    digits = phone_digits(phone)
+    name = normalised_name(full_name)
+    typed = full_name.split()
+    condition = Q()
+    if email:
+        condition |= Q(email__iexact=email)
+    if len(digits) >= 6:  # a short fragment matches too many numbers to mean anything
+        condition |= Q(phone_digits=digits)
+    if typed:
+        # Narrow in SQL by how the name starts, then compare the normalised names in Python:
+        # SQL cannot drop accents portably ('jose' starts like 'José', it does not equal it).
+        condition |= Q(full_name__istartswith=typed[0][:3])
+    if not condition:
+        return []
+    people = (among if among is not None else Person.objects.all()).annotate(
+        phone_digits=_digits_only("phone")
+    )
+    found = []
+    candidates = people.filter(condition).select_related("guardian").order_by("full_name", "pk")
+    for person in candidates[:MAX_CANDIDATES]:
+        reasons = []
+        if email and person.email.lower() == email:
+            reasons.append("same e-mail")
+        if len(digits) >= 6 and phone_digits(person.phone) == digits:
+            reasons.append("same phone")
+        if name and normalised_name(person.full_name) == name:
+            reasons.append("same name")
+        if reasons:
+            found.append(Duplicate(person, reasons))
+    return found[:10]
+
+
+@dataclass(frozen=True)
+class PersonHit:
+    """A search result, with the other results that look like the same human."""
+
+    person: Person
+    lookalikes: list[Person]
+
+
+def people_search(user: AnyUser, query: str) -> QuerySet[Person]:
+    people = people_visible_to(user).select_related("guardian")
+    query = query.strip()
+    if query:
+        condition = Q(full_name__icontains=query) | Q(email__icontains=query)
+        digits = phone_digits(query)
+        if len(digits) >= 3:
+            condition |= Q(phone_digits__contains=digits)
+        people = people.annotate(phone_digits=_digits_only("phone")).filter(condition)
+    return people.order_by("full_name", "pk")
+
+
+def with_lookalikes(people: Iterable[Person]) -> list[PersonHit]:
+    """Flag results that share a normalised name, an e-mail or a phone number, so the person
+    picking sees that two entries may be one human (and which details tell them apart)."""
+    people = list(people)
+    keys: dict[str, list[Person]] = {}
+    for person in people:
+        for key in _identity_keys(person):
+            keys.setdefault(key, []).append(person)
+    hits = []
+    for person in people:
+        same = {p.pk: p for key in _identity_keys(person) for p in keys[key] if p.pk != person.pk}
+        hits.append(PersonHit(person, list(same.values())))
+    return hits
+
+
+def _identity_keys(person: Person) -> list[str]:
+    keys = [f"name:{normalised_name(person.full_name)}"]
+    if person.email:
+        keys.append(f"email:{person.email.lower()}")
+    if len(phone_digits(person.phone)) >= 6:
+        keys.append(f"phone:{phone_digits(person.phone)}")
+    return keys
+
+
+@dataclass(frozen=True)
+class PersonFile:
+    person: Person
+    parties: list[PartyConsent]
+    wards: list[Person]
+
+
+def person_file(user: AnyUser, person: Person, today: date | None = None) -> PersonFile:
+    """The person's parts in assets whose consent `user` may see, with each one's state."""
+    today = today or timezone.localdate()
+    parties = (
+        consent_parties()
+        .filter(person=person, asset__in=consent_assets_for(user))
+        .select_related("asset")
+        .order_by("-asset__created_at", "pk")
+    )
+    wards = list(people_visible_to(user).filter(guardian=person).order_by("full_name", "pk"))
+    return PersonFile(person, [party_consent(p, today) for p in parties], wards)
+
+
+# --- statements ------------------------------------------------------------------------------
+
+
+def statement_versions() -> list[ConsentStatement]:
+    return list(ConsentStatement.objects.select_related("created_by").order_by("key", "-version"))

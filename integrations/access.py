@@ -1,0 +1,35 @@
+"""Who may see and change webhook endpoints: holders of `integrations.manage_integrations`
+(standards editors and administrators). One fetch-and-check per object."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from integrations.models import Delivery, WebhookEndpoint
+
+MANAGE_PERMISSION = "integrations.manage_integrations"
+
+
+def require_integration_manager(user: User | AnonymousUser) -> None:
+    if not user.has_perm(MANAGE_PERMISSION):
+        raise PermissionDenied("Only standards editors and administrators manage integrations.")
+
+
+def get_endpoint_for_user(user: User | AnonymousUser, pk: int) -> WebhookEndpoint:
+    require_integration_manager(user)
+    endpoint = WebhookEndpoint.objects.select_related("integration").filter(pk=pk).first()
+    if endpoint is None:
+        raise Http404("No such webhook endpoint.")
+    return endpoint
+
+
+def get_delivery_for_user(user: User | AnonymousUser, pk: int) -> Delivery:
+    require_integration_manager(user)
+    delivery = (
+        Delivery.objects.select_related("event", "endpoint__integration").filter(pk=pk).first()
+    )
+    if delivery is None:
+        raise Http404("No such delivery.")
+    return delivery

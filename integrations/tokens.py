@@ -1,0 +1,152 @@
+"""Writes for an integration's credentials: the integration itself, its API tokens (shown once,
+stored as sha256) and, when it receives webhooks, its endpoint with a `whsec_` secret."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from integrations.models import ApiToken, Integration, TokenScope, WebhookEndpoint
+from integrations.signing import generate_secret
+
+TOKEN_PREFIX = "pd_"
+# "pd_" and 8 characters of the random part: enough to tell tokens apart in a list, far too
+# little to guess the rest (32 bytes of randomness stay secret).
+SHOWN_PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
+
+
+class CredentialsError(Exception):
+    """An integration or token that cannot be made as asked; the message is shown as is."""
+
+
+def token_sha256(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def _clean_scopes(scopes: Iterable[str]) -> list[str]:
+    chosen = sorted(set(scopes))
+    unknown = [s for s in chosen if s not in TokenScope.values]
+    if unknown:
+        raise CredentialsError(
+            f"Unknown scope {', '.join(unknown)}; choose from {', '.join(TokenScope.values)}."
+        )
+    if not chosen:
+        raise CredentialsError("A token needs at least one scope.")
+    return chosen
+
+
+def token_create(
+    *,
+    integration: Integration,
+    scopes: Iterable[str],
+    expires_at: datetime | None = None,
+    actor: User | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token for `integration`. The plaintext is returned once and never stored."""
+    chosen = _clean_scopes(scopes)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise CredentialsError("The expiry must be in the future.")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            integration=integration,
+            prefix=plaintext[:SHOWN_PREFIX_LENGTH],
+            token_sha256=token_sha256(plaintext),
+            scopes=chosen,
+            expires_at=expires_at,
+        )
+        audit_record(
+            actor=actor,
+            action="integration.token_created",
+            obj=integration,
+            details={
+                "token_id": token.pk,
+                "prefix": token.prefix,
+                "scopes": chosen,
+                "expires_at": expires_at,
+            },
+        )
+    return token, plaintext
+
+
+def token_revoke(*, token_id: int, actor: User | None = None) -> ApiToken:
+    """Revoke a token (kept, never deleted, so the audit log and `last_used_at` stay readable).
+    Revoking twice keeps the first time."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().select_related("integration").get(pk=token_id)
+        if token.revoked_at is not None:
+            return token
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="integration.token_revoked",
+            obj=token.integration,
+            details={"token_id": token.pk, "prefix": token.prefix},
+        )
+    return token
+
+
+@dataclass(frozen=True)
+class NewIntegration:
+    integration: Integration
+    token: ApiToken
+    plaintext_token: str
+    endpoint: WebhookEndpoint | None
+    webhook_secret: str  # "" without an endpoint
+
+
+def integration_create(
+    *,
+    name: str,
+    scopes: Iterable[str] = TokenScope.values,
+    webhook_url: str = "",
+    actor: User | None = None,
+) -> NewIntegration:
+    """An integration with its first token and, given a URL, its webhook endpoint: everything a
+    CMS needs, made in one transaction so a refusal leaves nothing half made."""
+    name = name.strip()
+    if not name:
+        raise CredentialsError("The integration needs a name.")
+    if len(name) > 100:  # Integration.name's max_length
+        raise CredentialsError("The name is too long (at most 100 characters).")
+    webhook_url = webhook_url.strip()
+    if webhook_url:
+        try:
+            URLValidator(schemes=["http", "https"])(webhook_url)
+        except ValidationError:
+            raise CredentialsError(f"{webhook_url!r} is not an http(s) URL.") from None
+    chosen = _clean_scopes(scopes)
+    try:
+        with transaction.atomic():
+            if Integration.objects.filter(name=name).exists():
+                raise CredentialsError(f"An integration named {name!r} already exists.")
+            integration = Integration.objects.create(name=name, created_by=actor)
+            audit_record(
+                actor=actor,
+                action="integration.created",
+                obj=integration,
+                details={"name": name, "webhook_url": webhook_url},
+            )
+            token, plaintext = token_create(integration=integration, scopes=chosen, actor=actor)
+            endpoint = None
+            secret = ""
+            if webhook_url:
+                secret = generate_secret()
+                endpoint = WebhookEndpoint.objects.create(
+                    integration=integration, url=webhook_url, secret=secret
+                )
+    except IntegrityError:
+        # Another process created the same name between the check and the insert.
+        raise CredentialsError(f"An integration named {name!r} already exists.") from None
+    return NewIntegration(integration, token, plaintext, endpoint, secret)

@@ -1,0 +1,47 @@
+"""Who may see and change an asset's labeling.
+
+Anyone who may see the asset sees its labeling panel and downloads its renditions (the reporter
+should see how their material will be labeled). Classifying, labeling and rendering are the
+desk's decision: editors and standards editors. `can_label` is the one function that decides;
+the panel's forms and the POSTs the server accepts both ask it.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from labeling.models import Rendition
+from review.access import can_view_asset
+from review.models import Asset
+
+AnyUser = User | AnonymousUser
+
+CLASSIFY_PERMISSION = "labeling.classify_asset"
+VOCABULARY_PERMISSION = "labeling.manage_vocabulary"
+LABEL_DENIED = "Only editors and standards editors classify assets and set their labels."
+VOCABULARY_DENIED = "Only standards editors and administrators manage the label vocabulary."
+
+
+def can_label(user: AnyUser, asset: Asset) -> bool:
+    return can_view_asset(user, asset) and user.has_perm(CLASSIFY_PERMISSION)
+
+
+def can_manage_vocabulary(user: AnyUser) -> bool:
+    return user.is_authenticated and user.has_perm(VOCABULARY_PERMISSION)
+
+
+def require_vocabulary_manager(user: AnyUser) -> None:
+    if not can_manage_vocabulary(user):
+        raise PermissionDenied(VOCABULARY_DENIED)
+
+
+def get_rendition_for_user(user: AnyUser, pk: int) -> Rendition:
+    """A rendition of an asset the user may see: 404 if there is none, 403 otherwise."""
+    rendition = Rendition.objects.select_related("asset").filter(pk=pk).first()
+    if rendition is None:
+        raise Http404("No such rendition.")
+    if not can_view_asset(user, rendition.asset):
+        raise PermissionDenied("You do not have access to this asset.")
+    return rendition

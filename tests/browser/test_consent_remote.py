@@ -1,0 +1,210 @@
+"""Remote consent in chromium: the person opens the link on a phone without an account, is
+refused with an empty signature pad, draws a signature, signs and gets a receipt; the used link
+then says so. On the desk side, the links panel makes a link in place, shows its URL once and
+cancels a link.
+
+The desk's consent page is built separately, so the desk test puts the panel (as the link
+views answer it) into a logged-in page and drives it from there.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from consent.models import ConsentLink, ConsentMethod, ConsentRecord, PartyRole
+from consent.services import (
+    Scope,
+    consent_link_create,
+    latest_statements,
+    party_add,
+    person_create,
+    statement_publish,
+)
+from tests.browser.helpers import assert_same_document, log_in, mark_document, screenshot
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def statement(legal):
+    # A transactional test starts from a flushed database: the statement the data migration
+    # wrote is gone, so publish one (it becomes the latest version either way).
+    return statement_publish(
+        actor=legal,
+        key="synthetic-media",
+        title="Consent to the use of synthetic or altered media",
+        body="I agree that the newsroom may publish the media described below.",
+    )
+
+
+@pytest.fixture
+def subject_party(make_asset, reporter):
+    asset = make_asset(
+        original_filename="harbour-scene.jpg", description="Harbour at night, crowd at the quay"
+    )
+    person = person_create(actor=reporter, full_name="Ada Subject", email="ada@example.org")
+    return party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
+
+
+def draw_signature(page: Page) -> None:
+    """A scribble across the pad, stroke by stroke, as a finger or a mouse would draw it."""
+    canvas = page.get_by_role("img", name=re.compile("Signature pad"))
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x + w * 0.1, y + h * 0.7)
+    page.mouse.down()
+    for fx, fy in [(0.2, 0.3), (0.3, 0.75), (0.45, 0.25), (0.6, 0.7), (0.75, 0.3), (0.9, 0.6)]:
+        page.mouse.move(x + w * fx, y + h * fy, steps=8)
+    page.mouse.up()
+
+
+def tick_points_and_name(page: Page, name: str) -> None:
+    points = page.get_by_role("group", name=re.compile("I understand each of these points"))
+    for box in points.get_by_role("checkbox").all():
+        box.check()
+    page.get_by_label("Your full name").fill(name)
+
+
+@pytest.mark.browser_context_args(viewport=PHONE, device_scale_factor=2)
+def test_person_signs_on_a_phone_without_an_account(
+    new_context, reporter, subject_party, statement
+):
+    link, token = consent_link_create(
+        party_id=subject_party.pk,
+        actor=reporter,
+        statement=statement,
+        scope=Scope(
+            uses=["Illustration of the story"],
+            channels=["web"],
+            territories=[],
+            valid_from=subject_party.added_at.date(),
+            valid_until=None,
+        ),
+    )
+    page = new_context().new_page()  # no login: the link is the credential
+    referers: list[str] = []
+    page.on("request", lambda request: referers.append(request.headers.get("referer", "")))
+    response = page.goto(f"/c/{token}/")
+    assert response is not None and response.status == 200
+    assert response.headers["referrer-policy"] == "strict-origin"
+    assert "no-store" in response.headers["cache-control"]
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("asks for your consent"))
+    statement_box = page.get_by_role("document", name=statement.title)
+    expect(statement_box).to_contain_text(statement.body)
+    expect(statement_box).to_contain_text("harbour-scene.jpg: Harbour at night, crowd at the quay")
+    expect(page.get_by_role("checkbox")).to_have_count(4)
+    expect(page.locator("text=rita_reporter")).to_have_count(0)
+
+    # Sending with nothing drawn: the server refuses, nothing is stored, the answers stay.
+    tick_points_and_name(page, "Ada Subject")
+    page.get_by_role("button", name="I agree and sign").click()
+    expect(page.get_by_role("alert")).to_contain_text("Sign in the box first")
+    assert not ConsentRecord.objects.exists()
+    expect(page.get_by_label("Your full name")).to_have_value("Ada Subject")
+    for box in page.get_by_role("checkbox").all():
+        expect(box).to_be_checked()
+
+    draw_signature(page)
+    expect(page.locator("#id_signature")).to_have_value(re.compile(r"^data:image/png;base64,"))
+    expect(page.locator("[data-signature-field]")).to_have_class(re.compile(r"\bsigned\b"))
+    screenshot(page, "screenshot-consent-remote.png")
+    page.get_by_role("button", name="I agree and sign").click()
+
+    expect(page.get_by_role("heading", name="Thank you, Ada Subject")).to_be_visible()
+    record = ConsentRecord.objects.get()
+    expect(page.locator("[data-receipt]")).to_have_text(record.record_sha256)
+    expect(page.get_by_role("status")).to_contain_text("Your consent was recorded")
+    screenshot(page, "screenshot-consent-remote-done.png")
+
+    assert record.method == ConsentMethod.SIGNED_REMOTELY
+    assert record.party == subject_party
+    assert record.signed_name == "Ada Subject"
+    assert record.collected_by is None
+    assert record.ip_address == "127.0.0.1"
+    assert "Chrome" in record.user_agent
+    assert record.signature_sha256 and record.signature_image
+    link.refresh_from_db()
+    assert link.used_at is not None and link.record == record
+
+    # The page's own requests (style, scripts, the form's POST) never carried the token.
+    assert len(referers) > 3
+    assert not [referer for referer in referers if token in referer]
+
+    # Opening the link again (a second device, the history) says it was used.
+    again = page.goto(f"/c/{token}/")
+    assert again is not None and again.status == 410
+    expect(page.get_by_role("alert")).to_contain_text("already been used")
+    expect(page.get_by_role("button", name="I agree and sign")).to_have_count(0)
+    assert ConsentRecord.objects.count() == 1
+
+
+def test_desk_panel_makes_a_link_shows_it_once_and_cancels(
+    new_context, settings, live_server, reporter, subject_party, statement
+):
+    # The link shown must open on this test server.
+    settings.SITE_URL = live_server.url
+    page = new_context().new_page()
+    log_in(page, reporter.username)
+
+    # The panel as the desk page will hold it: the answer of a first link made through it.
+    first_url = page.evaluate(
+        """async ([url, statement]) => {
+            const headers = JSON.parse(document.body.getAttribute("hx-headers"));
+            headers["HX-Request"] = "true";
+            const body = new URLSearchParams({statement, uses: "Illustration",
+                valid_from: new Date().toISOString().slice(0, 10), lifetime_days: "7"});
+            const response = await fetch(url, {method: "POST", headers, body});
+            const main = document.querySelector("main");
+            main.innerHTML = await response.text();
+            htmx.process(main);
+            return main.querySelector("input[readonly]").value;
+        }""",
+        [f"/consent/parties/{subject_party.pk}/links/", str(latest_statements()[0].pk)],
+    )
+    panel = page.locator(f"#links-{subject_party.pk}")
+    expect(panel.get_by_role("status")).to_contain_text("shown only once")
+    expect(panel.get_by_role("link", name="E-mail it to ada@example.org")).to_be_visible()
+    panel.get_by_role("button", name="Copy").click()
+    expect(panel.get_by_role("button", name="Copied")).to_be_visible()
+
+    # A second link, from the panel's own form: the section is replaced in place.
+    mark_document(page)
+    panel.get_by_text("Send a link to sign remotely").click()
+    panel.get_by_label("Uses").fill("Illustration of the story, Social video")
+    panel.get_by_label("Link works for (days)").fill("3")
+    panel.get_by_role("button", name="Create link").click()
+    url_box = panel.get_by_label("Link for Ada Subject")
+    expect(url_box).not_to_have_value(first_url)
+    second_url = url_box.input_value()
+    assert second_url.startswith(f"{live_server.url}/c/")
+    expect(panel.locator("tbody tr")).to_have_count(2)
+    expect(panel.get_by_text("Waiting for signature")).to_have_count(2)
+    assert_same_document(page)
+    assert ConsentLink.objects.count() == 2
+    assert ConsentLink.objects.latest("pk").uses == ["Illustration of the story", "Social video"]
+
+    # Cancelling the first link: its row says so, and the URL is shown nowhere any more.
+    first = ConsentLink.objects.earliest("pk")
+    panel.locator(f"tr[data-link='{first.pk}']").get_by_role(
+        "button", name=re.compile("^Cancel")
+    ).click()
+    expect(panel.locator(f"tr[data-link='{first.pk}'] .link-state")).to_have_text("Cancelled")
+    expect(panel.get_by_role("status")).to_have_text("Link cancelled: it can no longer be used.")
+    expect(page.locator("input[readonly]")).to_have_count(0)
+    assert_same_document(page)
+    screenshot(page, "screenshot-consent-links-panel.png")
+
+    phone = new_context().new_page()
+    gone = phone.goto(first_url)
+    assert gone is not None and gone.status == 410
+    expect(phone.get_by_role("alert")).to_contain_text("cancelled")
+    works = phone.goto(second_url)
+    assert works is not None and works.status == 200

@@ -1,0 +1,371 @@
+"""Reading clearances: the list of cleared assets (filters, pagination, constant queries) and
+one asset's clearance (cleared, waiting for a second approval, not cleared with the gate's
+reasons), with no personal data in any answer."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from consent.models import PartyRole, WaiverBasis
+from consent.services import party_add, person_create, waiver_grant
+from integrations.models import EventType, OutboxEvent
+from review.models import AssetStatus
+from signoff.services import signoff_void
+from tests.consent.helpers import record_consent
+from tests.integrations.api_helpers import (
+    assert_problem,
+    clear,
+    cleared_labeled_asset,
+    cleared_plain_asset,
+)
+from tests.readiness import make_ready_for_signoff
+
+pytestmark = pytest.mark.django_db
+
+
+def clearance(api, asset_id: int) -> dict:
+    response = api.get(f"/api/v1/assets/{asset_id}")
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    return json.loads(response.content)
+
+
+# --- one asset ---------------------------------------------------------------------------
+
+
+def test_a_cleared_labeled_asset_comes_with_its_label_and_rendition(
+    make_asset, editor, signing_keys, reader_api
+):
+    asset = cleared_labeled_asset(make_asset, editor)
+    signoff = asset.signoffs.get()
+    rendition = asset.renditions.get()
+    data = clearance(reader_api, asset.pk)
+
+    assert data["clearance"] == {"status": "cleared", "reasons": []}
+    assert data["status"] == AssetStatus.APPROVED
+    assert data["signoff"]["content_hash"] == signoff.content_hash
+    assert data["signoff"]["second_approval_required"] is False
+    label = data["label"]
+    assert label["name"] == "AI-generated"
+    assert label["caption"] == f"{label['name']}. {label['text']}"
+    assert 'class="synthetic-media-label"' in label["html"]
+    assert label["json_ld"]["digitalSourceType"].endswith("/trainedAlgorithmicMedia")
+    assert label["json_ld"]["@type"] == "ImageObject"
+    assert data["rendition"]["id"] == rendition.pk
+    assert data["rendition"]["sha256"] == rendition.sha256
+    assert data["rendition"]["placement"] == "embedded"
+    assert data["rendition"]["download_url"].startswith(
+        f"http://testserver/api/v1/renditions/{rendition.pk}/download?part=file&sig="
+    )
+    assert data["rendition"]["sidecar_url"] is None
+    assert data["provenance"]["state"] == "no_manifest"
+    assert data["consent"] == {"complete": True, "parties": 1, "waived": 0}
+
+
+def test_a_cleared_plain_capture_needs_no_label(make_asset, editor, reader_api):
+    asset = cleared_plain_asset(make_asset, editor)
+    data = clearance(reader_api, asset.pk)
+    assert data["clearance"]["status"] == "cleared"
+    assert data["label"] is None and data["rendition"] is None
+
+
+def test_an_asset_in_review_is_not_cleared_with_the_gate_reasons(asset, reader_api):
+    data = clearance(reader_api, asset.pk)
+    assert data["clearance"] == {
+        "status": "not_cleared",
+        "reasons": [
+            "The asset has not been approved by an editor.",
+            "Provenance checked: the provenance check has not finished.",
+            "Consent complete or waived: no creator is recorded.",
+            "Label set where required: classify the asset.",
+        ],
+    }
+    assert data["signoff"] is None and data["label"] is None and data["rendition"] is None
+    assert data["consent"] == {"complete": False, "parties": 0, "waived": 0}
+
+
+def test_a_ready_but_unapproved_asset_says_only_that_it_is_unapproved(asset, reader_api):
+    make_ready_for_signoff(asset)
+    assert clearance(reader_api, asset.pk)["clearance"]["reasons"] == [
+        "The asset has not been approved by an editor."
+    ]
+
+
+def test_a_real_person_depicted_waits_for_the_second_approval(
+    asset, editor, reporter, legal, reader_api
+):
+    make_ready_for_signoff(asset)
+    person = person_create(actor=reporter, full_name="Known Person")
+    party = party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
+    waiver_grant(
+        party_id=party.pk,
+        actor=legal,
+        basis=WaiverBasis.REPORTING,
+        justification="Reporting on the deepfake of this public figure itself.",
+    )
+    clear(asset, editor)
+    data = clearance(reader_api, asset.pk)
+    assert data["clearance"]["status"] == "pending_second_approval"
+    assert data["clearance"]["reasons"] == [
+        "A real person is depicted: legal or standards must also approve."
+    ]
+    assert data["signoff"]["second_approval_required"] is True
+    assert data["label"] is None and data["rendition"] is None
+    assert data["consent"] == {"complete": True, "parties": 2, "waived": 1}
+
+
+def test_a_voided_signoff_takes_the_clearance_away(make_asset, editor, reader_api):
+    asset = cleared_plain_asset(make_asset, editor)
+    signoff_void(asset_id=asset.pk, reason="Takedown requested.")
+    data = clearance(reader_api, asset.pk)
+    assert data["clearance"]["status"] == "not_cleared"
+    assert data["status"] == AssetStatus.IN_REVIEW
+    assert data["signoff"] is None
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(AssetStatus.REJECTED, "The asset was rejected."), (AssetStatus.WITHDRAWN, "withdrawn")],
+)
+def test_a_rejected_or_withdrawn_asset_is_not_cleared(make_asset, reader_api, status, reason):
+    asset = make_asset(status=status)
+    reasons = clearance(reader_api, asset.pk)["clearance"]["reasons"]
+    assert len(reasons) == 1 and reason in reasons[0]
+
+
+def test_an_unknown_asset_is_a_404_problem(reader_api):
+    problem = assert_problem(reader_api.get("/api/v1/assets/999999"), 404, "not-found")
+    assert problem["detail"] == "There is no asset 999999."
+    assert_problem(reader_api.get("/api/v1/assets/not-a-number"), 404, "not-found")
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_other_methods_are_a_405_problem(asset, reader_api, method):
+    for path in ("/api/v1/assets", f"/api/v1/assets/{asset.pk}", f"/api/v1/assets/{asset.pk}/incidents"):
+        response = reader_api.method(method, path)
+        assert_problem(response, 405, "method-not-allowed")
+        assert response["Allow"] == "GET"
+
+
+def test_the_clearance_takes_a_fixed_number_of_queries(
+    make_asset, editor, reporter, signing_keys, reader_api, settings
+):
+    settings.SIGNOFF_SECOND_APPROVAL = "never"
+    asset = cleared_labeled_asset(make_asset, editor)
+    reader_api.get(f"/api/v1/assets/{asset.pk}")  # last_used_at written: not counted below
+    # token, asset, sign-off, parties, their consent records, label (with classification),
+    # rendition, provenance report
+    with CaptureQueriesContext(connection) as one_party:
+        clearance(reader_api, asset.pk)
+    assert len(one_party) == 8
+    for n in range(3):
+        person = person_create(actor=reporter, full_name=f"Person {n}")
+        party = party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
+        record_consent(party, collected_by=reporter)
+    with CaptureQueriesContext(connection) as four_parties:
+        clearance(reader_api, asset.pk)
+    assert len(four_parties) == len(one_party)
+
+
+def test_an_uncleared_clearance_takes_a_fixed_number_of_queries(asset, reader_api):
+    reader_api.get(f"/api/v1/assets/{asset.pk}")
+    make_ready_for_signoff(asset)
+    # token, asset, sign-off, parties, records; the gate: report, acknowledgement,
+    # classification, label, parties, records; the newest report
+    with CaptureQueriesContext(connection) as queries:
+        clearance(reader_api, asset.pk)
+    assert len(queries) == 12
+
+
+# --- no personal data --------------------------------------------------------------------
+
+
+def test_no_personal_data_leaves_through_the_api(
+    make_asset, editor, reporter, cms_api, settings
+):
+    settings.SIGNOFF_SECOND_APPROVAL = "never"
+    asset = make_asset()
+    make_ready_for_signoff(asset)
+    person = person_create(
+        actor=reporter,
+        full_name="Zelda Quixotic-Marsh",
+        email="zelda.qm@private.example",
+        phone="+44 7700 900123",
+        notes="Red coat, left of the frame.",
+    )
+    party = party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
+    record_consent(party, collected_by=reporter)  # signed by her, from 203.0.113.7
+    forbidden = [
+        "Zelda",
+        "Quixotic",
+        "zelda.qm@private.example",
+        "7700 900123",
+        "Red coat",
+        "203.0.113.7",
+        "Creator of",  # the creator's name made by make_ready_for_signoff
+        "data:image/png",  # a drawn signature
+        reporter.username,
+        editor.username,
+    ]
+
+    def assert_clean(response) -> None:
+        text = response.content.decode()
+        leaked = [word for word in forbidden if word in text]
+        assert not leaked, f"{leaked} in {text}"
+
+    assert_clean(cms_api.get(f"/api/v1/assets/{asset.pk}"))  # not cleared yet
+    clear(asset, editor)
+    for response in (
+        cms_api.get(f"/api/v1/assets/{asset.pk}"),
+        cms_api.get("/api/v1/assets"),
+        cms_api.post(
+            f"/api/v1/assets/{asset.pk}/publications",
+            {"cms_reference": "a-1", "public_url": "https://news.example/a-1"},
+        ),
+    ):
+        assert response.status_code in (200, 201), response.content
+        assert_clean(response)
+    # Her consent lapses: the reasons the CMS gets do not name her either.
+    party2 = party_add(
+        asset_id=asset.pk,
+        actor=reporter,
+        role=PartyRole.SUBJECT,
+        person=person_create(actor=reporter, full_name="Zelda Second"),
+    )
+    assert party2.pk
+    response = cms_api.get(f"/api/v1/assets/{asset.pk}")
+    assert_clean(response)
+
+
+# --- the list ----------------------------------------------------------------------------
+
+
+def ids(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [item["id"] for item in json.loads(response.content)["items"]]
+
+
+def test_only_cleared_assets_are_listed(make_asset, editor, reporter, legal, reader_api):
+    cleared = cleared_plain_asset(make_asset, editor)
+    published = cleared_plain_asset(make_asset, editor)
+    published.__class__.objects.filter(pk=published.pk).update(status=AssetStatus.PUBLISHED)
+    voided = cleared_plain_asset(make_asset, editor)
+    signoff_void(asset_id=voided.pk, reason="Label edited.")
+    waiting = make_asset()
+    make_ready_for_signoff(waiting)
+    person = person_create(actor=reporter, full_name="Known Person")
+    party = party_add(asset_id=waiting.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
+    waiver_grant(
+        party_id=party.pk,
+        actor=legal,
+        basis=WaiverBasis.REPORTING,
+        justification="Reporting on the deepfake of this public figure itself.",
+    )
+    clear(waiting, editor)  # needs a second approval
+    make_asset()  # in review
+
+    response = reader_api.get("/api/v1/assets")
+    assert ids(response) == [cleared.pk, published.pk]
+    items = json.loads(response.content)["items"]
+    assert [i["status"] for i in items] == ["approved", "published"]
+    assert items[0]["url"] == f"http://testserver/api/v1/assets/{cleared.pk}"
+    assert items[0]["content_hash"] == cleared.signoffs.get().content_hash
+    assert json.loads(response.content)["next_cursor"] is None
+
+
+def test_the_list_filters_by_story(make_asset, editor, reader_api):
+    first = cleared_plain_asset(make_asset, editor, story_ref="budget-2027")
+    cleared_plain_asset(make_asset, editor, story_ref="election")
+    assert ids(reader_api.get("/api/v1/assets", {"story": "budget-2027"})) == [first.pk]
+    assert ids(reader_api.get("/api/v1/assets", {"story": "nothing"})) == []
+
+
+def test_changed_since_covers_clearance_status_and_webhook_events(make_asset, editor, reader_api):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        old = cleared_plain_asset(make_asset, editor)
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        new = cleared_plain_asset(make_asset, editor)
+    since = (start + timedelta(hours=1)).isoformat()
+    assert ids(reader_api.get("/api/v1/assets", {"changed_since": since})) == [new.pk]
+
+    # An event about the old asset (a label change, say) puts it back in the list.
+    with time_machine.travel(start + timedelta(hours=3), tick=False):
+        last = OutboxEvent.objects.filter(asset=old).order_by("-sequence").first()
+        OutboxEvent.objects.create(
+            event_id="msg_test_label_changed",
+            type=EventType.LABEL_CHANGED,
+            asset=old,
+            sequence=(last.sequence + 1) if last else 1,
+            payload={},
+        )
+    response = reader_api.get("/api/v1/assets", {"changed_since": since})
+    assert ids(response) == [old.pk, new.pk]
+    changed_at = json.loads(response.content)["items"][0]["changed_at"]
+    assert changed_at.startswith((start + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    # Without an offset the time is read as UTC.
+    naive = (start + timedelta(hours=2, minutes=30)).astimezone(timezone.UTC)
+    naive_since = naive.replace(tzinfo=None).isoformat()
+    assert ids(reader_api.get("/api/v1/assets", {"changed_since": naive_since})) == [old.pk]
+
+
+def test_the_list_pages_with_a_cursor(make_asset, editor, reader_api):
+    assets = [cleared_plain_asset(make_asset, editor) for _ in range(5)]
+    seen = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        response = reader_api.get("/api/v1/assets", params)
+        seen += ids(response)
+        cursor = json.loads(response.content)["next_cursor"]
+        pages += 1
+        if cursor is None:
+            break
+    assert seen == [a.pk for a in assets]
+    assert pages == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "location"),
+    [
+        ({"cursor": "!!!"}, None),
+        ({"cursor": "Yg"}, None),  # base64 of "b"
+        ({"limit": 0}, "query.limit"),
+        ({"limit": 201}, "query.limit"),
+        ({"changed_since": "yesterday"}, "query.changed_since"),
+    ],
+)
+def test_bad_list_parameters_are_a_400_problem(reader_api, params, location):
+    problem = assert_problem(reader_api.get("/api/v1/assets", params), 400, "malformed-request")
+    if location:
+        assert [e["location"] for e in problem["errors"]] == [location]
+
+
+def test_the_list_takes_a_fixed_number_of_queries(make_asset, editor, reader_api):
+    cleared_plain_asset(make_asset, editor)
+    reader_api.get("/api/v1/assets")  # last_used_at written: not counted below
+    with CaptureQueriesContext(connection) as one:
+        assert len(ids(reader_api.get("/api/v1/assets", {"story": "story-1"}))) == 1
+    for _ in range(4):
+        cleared_plain_asset(make_asset, editor)
+    with CaptureQueriesContext(connection) as five:
+        assert len(ids(reader_api.get("/api/v1/assets", {"story": "story-1"}))) == 5
+    assert len(one) == len(five) == 2  # the token, the page
+
+
+# --- incidents ---------------------------------------------------------------------------
+
+
+def test_incidents_are_an_empty_list_until_the_desk_tracks_them(asset, reader_api):
+    response = reader_api.get(f"/api/v1/assets/{asset.pk}/incidents")
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"items": []}
+    assert_problem(reader_api.get("/api/v1/assets/999999/incidents"), 404, "not-found")

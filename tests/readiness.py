@@ -1,0 +1,68 @@
+"""Bringing a test asset to the point where the sign-off gate lets an editor approve it, through
+the real services: a provenance report, a classification, the creator's consent, and where
+the classification needs one, a label and a signed rendition."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from consent.models import ConsentMethod, ConsentStatement, InformedPoint, PartyRole
+from consent.services import Scope, Signing, consent_record_create, party_add, person_create
+from labeling.models import Certainty
+from labeling.services import classification_set
+from provenance.models import ProvenanceReport
+from provenance.states import ProvenanceState
+from review.models import Asset
+
+SIGNATURE_PNG_DATA_URL: str | None = None
+
+
+def _signature() -> str:
+    global SIGNATURE_PNG_DATA_URL
+    if SIGNATURE_PNG_DATA_URL is None:
+        from tests.consent.helpers import signature_data_url
+
+        SIGNATURE_PNG_DATA_URL = signature_data_url()
+    return SIGNATURE_PNG_DATA_URL
+
+
+def add_provenance_report(asset: Asset, state: str = ProvenanceState.NO_MANIFEST) -> None:
+    # A stored report without reading the file: these tests are about the gate, not c2pa.
+    ProvenanceReport.objects.create(
+        asset=asset, state=state, library_version="test", trust_fingerprint="0" * 64
+    )
+
+
+def make_ready_for_signoff(asset: Asset, *, source_type: str = "digitalCapture") -> Asset:
+    """Plainly captured (no label needed), creator's consent recorded, provenance checked."""
+    uploader = asset.uploaded_by
+    add_provenance_report(asset)
+    classification_set(
+        asset_id=asset.pk,
+        actor=uploader,
+        source_type=source_type,
+        techniques=[],
+        purpose="",
+        certainty=Certainty.JUDGMENT,
+    )
+    creator = person_create(actor=uploader, full_name=f"Creator of {asset.original_filename}")
+    party = party_add(asset_id=asset.pk, actor=uploader, role=PartyRole.CREATOR, person=creator)
+    consent_record_create(
+        party_id=party.pk,
+        collected_by=uploader,
+        statement=ConsentStatement.objects.order_by("key", "-version").first(),  # type: ignore[arg-type]
+        scope=Scope(
+            uses=["Publication with the story"],
+            channels=[],
+            territories=[],
+            valid_from=date.today() - timedelta(days=1),
+            valid_until=None,
+        ),
+        acknowledged=[p.value for p in InformedPoint],
+        signing=Signing(
+            method=ConsentMethod.SIGNED_IN_PERSON,
+            signed_name=creator.full_name,
+            signature_data_url=_signature(),
+        ),
+    )
+    return asset
