@@ -65,6 +65,28 @@ def _scope() -> Scope:
     )
 
 
+def seed_creator_consent(*, asset: Asset, name: str, email: str = "") -> None:
+    """The photographer's consent, signed on the pad: enough for a plainly captured photo."""
+    reporter = asset.uploaded_by
+    statement = next(s for s in latest_statements() if s.key == "synthetic-media")
+    creator = person_create(actor=reporter, full_name=name, email=email)
+    party = party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.CREATOR, person=creator)
+    consent_record_create(
+        party_id=party.pk,
+        collected_by=reporter,
+        statement=statement,
+        scope=_scope(),
+        acknowledged=[p.value for p in InformedPoint],
+        signing=Signing(
+            method=ConsentMethod.SIGNED_IN_PERSON,
+            signed_name=name,
+            signature_data_url=demo_signature(name),
+            ip_address=DEMO_IP,
+            user_agent=DEMO_AGENT,
+        ),
+    )
+
+
 def seed_consent_demo(*, users: dict[str, User], complete: Asset, incomplete: Asset) -> None:
     reporter = complete.uploaded_by
     statement = next(s for s in latest_statements() if s.key == "synthetic-media")

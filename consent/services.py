@@ -41,6 +41,7 @@ from consent.models import (
 from consent.notify import notify_consent_lapsed
 from consent.records import document_sha256, record_document, text_sha256
 from review.models import Asset, AssetStatus
+from signoff.services import signoff_recheck
 
 LINK_LIFETIME = timedelta(days=7)
 MAX_LINK_LIFETIME = timedelta(days=30)
@@ -123,6 +124,9 @@ def party_add(
             obj=asset,
             details={"party_id": party.pk, "role": role, "person_id": party.person_id},
         )
+        signoff_recheck(
+            asset_id=asset.pk, reason="A party was added to the consent record.", actor=actor
+        )
     return party
 
 
@@ -148,6 +152,11 @@ def party_remove(*, party_id: int, actor: User) -> Party:
             action="consent.party_removed",
             obj=party.asset,
             details={"party_id": party.pk},
+        )
+        signoff_recheck(
+            asset_id=party.asset_id,
+            reason="A party was removed from the consent record.",
+            actor=actor,
         )
     return party
 
@@ -374,6 +383,9 @@ def consent_record_create(
                     "ip_address": record.ip_address,
                     "supersedes": supersedes.pk if supersedes else None,
                 },
+            )
+            signoff_recheck(
+                asset_id=party.asset_id, reason="A consent was recorded.", actor=collected_by
             )
     except BaseException:
         for field_file in stored:
@@ -702,6 +714,9 @@ def waiver_grant(*, party_id: int, actor: User, basis: str, justification: str) 
             action="consent.waived",
             obj=party.asset,
             details={"waiver_id": waiver.pk, "party_id": party.pk, "basis": basis},
+        )
+        signoff_recheck(
+            asset_id=party.asset_id, reason="A consent waiver was granted.", actor=actor
         )
     return waiver
 

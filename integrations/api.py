@@ -147,7 +147,7 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc]
     # ninja reports a body field as ("body", <parameter name>, field…): the parameter name is
     # ours, not the client's.
-    if len(parts) > 2 and parts[0] == "body" and parts[1] == "body":
+    if len(parts) >= 2 and parts[0] == "body" and parts[1] == "body":
         parts = [parts[0], *parts[2:]]
     return ".".join(parts)
 

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from audit.services import audit_record
+from labeling.events import label_changed
 from labeling.models import (
     Certainty,
     Classification,
@@ -24,6 +25,7 @@ from labeling.wording import label_required, suggested_wording, term_fits
 from provenance.models import ProvenanceReport
 from provenance.states import IPTC_DST_PREFIX, source_type_term
 from review.models import Asset
+from signoff.services import signoff_recheck
 
 MAX_LABEL_TEXT = 500
 KNOWN_SOURCE_TYPES = frozenset(
@@ -115,6 +117,7 @@ def classification_set(
                 "label_required": label_required(source_type, classification.techniques),
             },
         )
+        signoff_recheck(asset_id=asset.pk, reason="The classification changed.", actor=actor)
     return classification
 
 
@@ -178,6 +181,10 @@ def label_set(
                 "edited": label.edited,
             },
         )
+        signoff_recheck(
+            asset_id=asset.pk, reason=f"The label changed (version {label.version}).", actor=actor
+        )
+        label_changed.send(sender=Label, asset=asset, label=label)
     return label
 
 
@@ -267,6 +274,9 @@ def rendition_create(*, asset_id: int, actor: User | None) -> Rendition:
                     "signer_fingerprint": credentials.fingerprint,
                     "verification_state": rendition.verification_state,
                 },
+            )
+            signoff_recheck(
+                asset_id=asset.pk, reason="A new signed rendition was made.", actor=actor
             )
     except BaseException:
         for field_file in stored:

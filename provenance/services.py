@@ -36,6 +36,7 @@ from provenance.states import (
 from provenance.trust import TrustBundle, effective_trust, parse_pem_bundle
 from provenance.xmp import XmpMetadata, read_xmp
 from review.models import Asset, AssetStatus
+from signoff.services import signoff_recheck
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +239,9 @@ def provenance_verify_asset(
                 "reason": reason,
                 "trust_fingerprint": trust.fingerprint,
             },
+        )
+        signoff_recheck(
+            asset_id=asset.pk, reason="The provenance check was re-run.", actor=requested_by
         )
     return report
 

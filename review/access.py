@@ -113,8 +113,11 @@ REVIEWER_WITHDRAW_PERMISSION = "review.review_asset"
 
 @dataclass(frozen=True)
 class Denial:
-    kind: Literal["role", "state"]
+    # role: not theirs to do (403); state: not now (409); gate: the sign-off checklist is not
+    # satisfied (409, with every reason).
+    kind: Literal["role", "state", "gate"]
     message: str
+    reasons: tuple[str, ...] = ()
 
 
 def can_view_all(user: AnyUser) -> bool:
@@ -181,6 +184,31 @@ def action_denial(asset: Asset, user: AnyUser, action: Action) -> Denial | None:
         return Denial(
             "state", f"This asset is {current}, so it cannot be {_past_tense(action)} now."
         )
+    if action is Action.APPROVE:
+        return _gate_denial(asset, user)
+    if action is Action.MARK_PUBLISHED:
+        return _clearance_denial(asset)
+    return None
+
+
+def _gate_denial(asset: Asset, user: AnyUser) -> Denial | None:
+    from signoff.gate import signoff_gate  # the gate reads every app; import at use
+
+    gate = signoff_gate(asset, user)
+    if gate.passed:
+        return None
+    reasons = tuple(gate.reasons)
+    return Denial("gate", "Not ready for sign-off. " + " ".join(reasons), reasons)
+
+
+def _clearance_denial(asset: Asset) -> Denial | None:
+    from signoff.models import SignOff
+
+    signoff = SignOff.objects.filter(asset=asset, voided_at__isnull=True).first()
+    if signoff is None:
+        return Denial("gate", "This asset has no sign-off in force.")
+    if signoff.cleared_at is None:
+        return Denial("gate", f"Waiting for the second approval: {signoff.second_reason}", ())
     return None
 
 

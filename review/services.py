@@ -294,7 +294,21 @@ def _transition(*, asset_id: int, actor: User, action: Action, note: str) -> Ass
         to_state=spec.to_state,
         details={"note": note, "comment_id": comment.pk if comment else None},
     )
+    _record_signoff_change(asset, actor=actor, action=action, previous=previous, note=note)
     return asset
+
+
+def _record_signoff_change(
+    asset: Asset, *, actor: User, action: Action, previous: str, note: str
+) -> None:
+    """Approval records exactly what was approved; leaving the approved states voids it."""
+    from signoff.gate import signoff_gate
+    from signoff.services import SIGNED_OFF, signoff_record, signoff_void
+
+    if action is Action.APPROVE:
+        signoff_record(asset=asset, actor=actor, gate=signoff_gate(asset, actor), note=note)
+    elif previous in SIGNED_OFF and asset.status not in SIGNED_OFF:
+        signoff_void(asset_id=asset.pk, reason=f"{ACTIONS[action].label}: {note}", actor=actor)
 
 
 def asset_approve(*, asset_id: int, actor: User, note: str = "") -> Asset:

@@ -39,6 +39,7 @@ from review.services import (
     asset_intake,
     comment_add,
 )
+from signoff.selectors import signoff_panel
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -163,6 +164,15 @@ def _detail_context(request: HttpRequest, asset: Asset, **extra: Any) -> dict[st
         # No query: the permissions are cached by available_actions above. The consent card
         # itself loads after the page (consent:summary), so this page's query count stays.
         "can_view_consent": can_view_consent(request.user, asset),
+        "signoff_panel": (signoff := signoff_panel(asset, request.user)),
+        # Approve shown disabled, pointing at the checklist, when only the gate stands in the way.
+        "approve_blocked": (
+            Action.APPROVE not in actions
+            and signoff.gate is not None
+            and not signoff.gate.passed
+            and request.user.has_perm("review.review_asset")
+            and asset.uploaded_by_id != request.user.pk
+        ),
         **extra,
     }
 
@@ -210,7 +220,7 @@ def asset_action(request: HttpRequest, pk: int, action: str) -> HttpResponseBase
             asset_id=asset.pk, actor=acting_user(request), note=form.cleaned_data.get("note", "")
         )
     except ActionRefused as exc:
-        status = 403 if exc.denial.kind == "role" else 409
+        status = 403 if exc.denial.kind == "role" else 409  # state or gate: not now
         return workflow_response(request, asset.pk, error=exc.denial.message, status=status)
     except InvalidNote as exc:
         return workflow_response(request, asset.pk, error=str(exc), status=400)

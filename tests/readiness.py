@@ -66,3 +66,18 @@ def make_ready_for_signoff(asset: Asset, *, source_type: str = "digitalCapture")
         ),
     )
     return asset
+
+
+def sign_off_directly(asset: Asset, approver=None) -> Asset:
+    """For tests that make an asset already `approved` or `published` through the factory: make
+    it ready and record the cleared sign-off that approval would have recorded."""
+    from signoff.gate import signoff_gate
+    from signoff.services import signoff_record
+    from tests.factories import UserFactory
+
+    make_ready_for_signoff(asset)
+    approver = approver or UserFactory(roles=["editor"])
+    gate = signoff_gate(asset, approver)
+    assert gate.passed, gate.reasons
+    signoff_record(asset=asset, actor=approver, gate=gate)
+    return asset

@@ -10,15 +10,20 @@ from django.core.management import call_command
 
 from consent.completeness import consent_completeness
 from consent.models import ConsentRecord, ConsentRole
-from review.models import Asset
+from review.models import Asset, AssetStatus
+from signoff.models import SignOff
+from tests.labeling.conftest import signing_keys
+
+__all__ = ["signing_keys"]
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_adds_complete_and_incomplete_consent(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", stdout=io.StringIO())
+def test_seed_demo_adds_complete_and_incomplete_consent(signing_keys):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
     complete = Asset.objects.get(original_filename="ai-portrait-explainer.jpg")
+    complete.refresh_from_db()
     incomplete = Asset.objects.get(original_filename="flood-street-generated.jpg")
 
     result = consent_completeness(complete)
@@ -28,6 +33,17 @@ def test_seed_demo_adds_complete_and_incomplete_consent(django_capture_on_commit
     assert guardian_record.person is not None and guardian_record.person.is_minor
     assert guardian_record.signer is not None
     assert guardian_record.signer == guardian_record.person.guardian
+
+    # The complete one went all the way: label, signed rendition, two approvals, published.
+    assert complete.status == AssetStatus.PUBLISHED, out.getvalue()
+    signoff = SignOff.objects.get(asset=complete, voided_at__isnull=True)
+    assert signoff.requires_second and signoff.cleared_at is not None
+    assert complete.renditions.filter(verification_state="trusted").exists()
+    approved = Asset.objects.get(original_filename="harbour-fire-photo.jpg")
+    assert approved.status == AssetStatus.APPROVED
+    # The AI-generated flood picture is classified and labeled, but consent is missing.
+    assert incomplete.labels.exists() and incomplete.classifications.exists()
+    assert incomplete.status == AssetStatus.IN_REVIEW
 
     missing = consent_completeness(incomplete).missing
     assert "No creator recorded: add who made this media." in missing

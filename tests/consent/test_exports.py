@@ -244,7 +244,7 @@ def test_download_for_legal_only_and_audited(legal, legal_client, story, reporte
         assert response["Content-Type"] == "application/zip"
         assert response["Cache-Control"] == "private, no-store"
         assert "attachment" in response["Content-Disposition"]
-        content = b"".join(response.streaming_content)
+        content = response.getvalue()
         assert hashlib.sha256(content).hexdigest() == export.sha256
     downloads = list(_events("consent.export_downloaded"))
     assert [e.actor for e in downloads] == [legal, other_legal]

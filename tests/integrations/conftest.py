@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # --- webhooks (outbox, delivery, admin pages) ----------------------------------------------
-
 import threading
 import time
 from collections import deque
@@ -118,7 +117,9 @@ def webhook_endpoint(make_webhook_endpoint, webhook_server) -> WebhookEndpoint:
 def _with_manage_permission(user):
     # Granted directly: the tests do not depend on which roles the data migration covers.
     user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="integrations", codename="manage_integrations")
+        Permission.objects.get(
+            content_type__app_label="integrations", codename="manage_integrations"
+        )
     )
     return user
 

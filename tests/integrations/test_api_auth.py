@@ -26,7 +26,11 @@ def endpoints(asset_id: int) -> list[tuple[str, str, object]]:
         ("get", f"/api/v1/assets/{asset_id}", None),
         ("get", f"/api/v1/assets/{asset_id}/incidents", None),
         ("post", f"/api/v1/assets/{asset_id}/publications", PUBLICATION),
-        ("post", f"/api/v1/assets/{asset_id}/unpublications", {"cms_reference": "x", "reason": "y"}),
+        (
+            "post",
+            f"/api/v1/assets/{asset_id}/unpublications",
+            {"cms_reference": "x", "reason": "y"},
+        ),
     ]
 
 
@@ -84,9 +88,7 @@ def test_a_revoked_token_gets_401(asset, make_token):
 
 def test_a_disabled_integration_gets_401(asset, cms_api, cms):
     Integration.objects.filter(pk=cms.pk).update(active=False)
-    assert_unauthenticated(
-        cms_api.get("/api/v1/assets"), "The token's integration is disabled."
-    )
+    assert_unauthenticated(cms_api.get("/api/v1/assets"), "The token's integration is disabled.")
 
 
 def test_a_token_without_the_scope_gets_403_with_the_scope_named(asset, make_token):

@@ -5,7 +5,7 @@ reasons), with no personal data in any answer."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import time_machine
@@ -17,7 +17,7 @@ from consent.models import PartyRole, WaiverBasis
 from consent.services import party_add, person_create, waiver_grant
 from integrations.models import EventType, OutboxEvent
 from review.models import AssetStatus
-from signoff.services import signoff_void
+from signoff.services import signoff_recheck, signoff_void
 from tests.consent.helpers import record_consent
 from tests.integrations.api_helpers import (
     assert_problem,
@@ -143,12 +143,17 @@ def test_a_rejected_or_withdrawn_asset_is_not_cleared(make_asset, reader_api, st
 def test_an_unknown_asset_is_a_404_problem(reader_api):
     problem = assert_problem(reader_api.get("/api/v1/assets/999999"), 404, "not-found")
     assert problem["detail"] == "There is no asset 999999."
-    assert_problem(reader_api.get("/api/v1/assets/not-a-number"), 404, "not-found")
+    # Not an id at all: the path parameter does not validate.
+    assert_problem(reader_api.get("/api/v1/assets/not-a-number"), 400, "malformed-request")
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_other_methods_are_a_405_problem(asset, reader_api, method):
-    for path in ("/api/v1/assets", f"/api/v1/assets/{asset.pk}", f"/api/v1/assets/{asset.pk}/incidents"):
+    for path in (
+        "/api/v1/assets",
+        f"/api/v1/assets/{asset.pk}",
+        f"/api/v1/assets/{asset.pk}/incidents",
+    ):
         response = reader_api.method(method, path)
         assert_problem(response, 405, "method-not-allowed")
         assert response["Allow"] == "GET"
@@ -187,9 +192,7 @@ def test_an_uncleared_clearance_takes_a_fixed_number_of_queries(asset, reader_ap
 # --- no personal data --------------------------------------------------------------------
 
 
-def test_no_personal_data_leaves_through_the_api(
-    make_asset, editor, reporter, cms_api, settings
-):
+def test_no_personal_data_leaves_through_the_api(make_asset, editor, reporter, cms_api, settings):
     settings.SIGNOFF_SECOND_APPROVAL = "never"
     asset = make_asset()
     make_ready_for_signoff(asset)
@@ -232,16 +235,21 @@ def test_no_personal_data_leaves_through_the_api(
     ):
         assert response.status_code in (200, 201), response.content
         assert_clean(response)
-    # Her consent lapses: the reasons the CMS gets do not name her either.
-    party2 = party_add(
+    # Her sister turns out to be in the picture too, without consent: the sign-off is voided and
+    # the reasons the CMS gets count the gap without naming anyone.
+    party_add(
         asset_id=asset.pk,
         actor=reporter,
         role=PartyRole.SUBJECT,
-        person=person_create(actor=reporter, full_name="Zelda Second"),
+        person=person_create(actor=reporter, full_name="Zelda Quixotic-Marsh Junior"),
     )
-    assert party2.pk
+    assert signoff_recheck(asset_id=asset.pk, reason="A person depicted was added.")
     response = cms_api.get(f"/api/v1/assets/{asset.pk}")
     assert_clean(response)
+    assert (
+        "Consent complete or waived: consent or a waiver is missing for 1 of 3 parties."
+        in json.loads(response.content)["clearance"]["reasons"]
+    )
 
 
 # --- the list ----------------------------------------------------------------------------
@@ -311,7 +319,7 @@ def test_changed_since_covers_clearance_status_and_webhook_events(make_asset, ed
     changed_at = json.loads(response.content)["items"][0]["changed_at"]
     assert changed_at.startswith((start + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
     # Without an offset the time is read as UTC.
-    naive = (start + timedelta(hours=2, minutes=30)).astimezone(timezone.UTC)
+    naive = (start + timedelta(hours=2, minutes=30)).astimezone(UTC)
     naive_since = naive.replace(tzinfo=None).isoformat()
     assert ids(reader_api.get("/api/v1/assets", {"changed_since": naive_since})) == [old.pk]
 

@@ -54,9 +54,7 @@ def test_an_event_is_written_with_its_envelope_and_a_delivery_per_subscriber(
         # Lock the asset, read the last sequence, write the event, read the endpoints,
         # write the deliveries: the same five whatever the number of endpoints.
         with django_assert_num_queries(5):
-            event = outbox_emit(
-                type=EventType.ASSET_CLEARED, asset=asset, data={"signoff_id": 7}
-            )
+            event = outbox_emit(type=EventType.ASSET_CLEARED, asset=asset, data={"signoff_id": 7})
 
     assert event.event_id.startswith("msg_") and len(event.event_id) <= 40
     assert event.sequence == 1
@@ -273,6 +271,5 @@ def test_free_text_loses_the_names_and_contacts_of_the_people_depicted(asset, re
     )
     text = "Consent revoked: Ann Lee (ann@example.org); also the Man in red cap."
     assert without_personal_data(asset, text) == (
-        "Consent revoked: [a person depicted] ([a person depicted]); "
-        "also the [a person depicted]."
+        "Consent revoked: [a person depicted] ([a person depicted]); also the [a person depicted]."
     )

@@ -110,11 +110,12 @@ def test_any_change_to_what_was_approved_voids_the_signoff(asset, editor, report
     party_add(
         asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, description="Passer-by, left"
     )
-    assert signoff_recheck(asset_id=asset.pk, reason="A person depicted was added.")
+    # The consent service rechecked inside its own transaction and voided the approval.
     asset.refresh_from_db()
     assert asset.status == AssetStatus.IN_REVIEW
     signoff = SignOff.objects.get()
-    assert signoff.void_reason == "A person depicted was added."
+    assert signoff.void_reason == "A party was added to the consent record."
+    assert not signoff_recheck(asset_id=asset.pk, reason="already void")
 
 
 def test_revoked_consent_voids_the_signoff_and_returns_the_asset_to_review(asset, editor, legal):

@@ -10,13 +10,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from accounts.roles import Role
-from consent.demo import seed_consent_demo
+from consent.demo import seed_consent_demo, seed_creator_consent
+from labeling.demo import seed_labeling_demo
+from labeling.models import Certainty, Purpose, Technique
+from labeling.services import LabelingError, classification_set, label_set, rendition_create
 from review import services
 from review.demo import demo_audio, demo_image
 from review.models import Asset, AssetSource
+from signoff.services import signoff_second_approve
 
 # username, password, role. The passwords are in the README: demo only.
 DEMO_USERS: list[tuple[str, str, str]] = [
@@ -73,7 +76,28 @@ class Command(BaseCommand):
         result.asset.refresh_from_db()
         return result.asset
 
-    @transaction.atomic
+    def _publish_ai_portrait(self, asset: Asset, *, editor2: User, legal: User) -> None:
+        classification_set(
+            asset_id=asset.pk,
+            actor=editor2,
+            source_type="trainedAlgorithmicMedia",
+            techniques=[Technique.PERSON_REPRESENTED],
+            purpose=Purpose.EDUCATION,
+            certainty=Certainty.DECLARED,
+            note="Made by our graphics desk with an image generator, from the sitters' photos.",
+        )
+        label_set(asset_id=asset.pk, actor=editor2, term_key="ai-generated", language="en")
+        try:
+            rendition_create(asset_id=asset.pk, actor=editor2)
+            services.asset_approve(asset_id=asset.pk, actor=editor2)
+            signoff_second_approve(asset_id=asset.pk, actor=legal, note="Consent checked.")
+            services.asset_mark_published(asset_id=asset.pk, actor=editor2)
+        except (LabelingError, services.ActionRefused) as exc:
+            # Without signing credentials (make run sets them up) it stays in review.
+            self.stdout.write(f"Asset #{asset.pk} left in review: {exc}")
+
+    # No transaction around the whole demo: each service commits on its own, so the checks and
+    # renditions queued after commit run in order, as they would in use.
     def _assets(self, users: dict[str, User]) -> None:
         reporter, reporter2 = users["reporter"], users["reporter2"]
         editor, editor2 = users["editor"], users["editor2"]
@@ -131,26 +155,43 @@ class Command(BaseCommand):
             actor=editor,
             note="Who made the composite? Add the creator's name and the original photos.",
         )
+        # Approved: a staff photo, plainly captured, with its photographer's consent.
         approved = image(
             reporter,
-            "wildfire-map-synthetic.jpg",
+            "harbour-fire-photo.jpg",
             5,
             source=AssetSource.STAFF,
-            story_ref="wildfire-season",
+            story_ref="harbour-fire",
+            description="Staff photographer's picture of the harbour fire.",
+        )
+        seed_creator_consent(asset=approved, name="Priya Nair", email="priya@example.org")
+        classification_set(
+            asset_id=approved.pk,
+            actor=editor,
+            source_type="digitalCapture",
+            techniques=[],
+            purpose="",
+            certainty=Certainty.DECLARED,
+            note="Taken by our photographer; no edits beyond cropping.",
         )
         services.comment_add(
-            asset_id=approved.pk, author=editor, body="Label reads well; approving."
+            asset_id=approved.pk, author=editor, body="Plain photo, consent in place; approving."
         )
         services.asset_approve(asset_id=approved.pk, actor=editor)
+
+        # Published: an AI portrait for the deepfake explainer, with complete consent (two
+        # people depicted, one a minor), its label and signed rendition, and a second approval.
         published = image(
             reporter2,
             "ai-portrait-explainer.jpg",
             6,
             source=AssetSource.STAFF,
             story_ref="deepfake-explainer",
+            description="AI portrait made for the deepfake explainer, with the sitters' consent.",
         )
-        services.asset_approve(asset_id=published.pk, actor=editor2)
-        services.asset_mark_published(asset_id=published.pk, actor=editor2)
+        seed_consent_demo(users=users, complete=published, incomplete=flood)
+        self._publish_ai_portrait(published, editor2=editor2, legal=users["legal"])
+        seed_labeling_demo(asset=flood, editor=editor, out=self.stdout)
         rejected = image(
             reporter2,
             "fake-celebrity-endorsement.jpg",
@@ -170,7 +211,6 @@ class Command(BaseCommand):
             actor=reporter,
             note="Wrong file; replaced by the generated street image.",
         )
-        seed_consent_demo(users=users, complete=published, incomplete=flood)
         self.stdout.write(
             f"Created {made} demo assets (audio: #{nonlocal_audio.pk}); consent complete on "
             f"#{published.pk}, missing on #{flood.pk}."
