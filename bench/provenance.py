@@ -29,7 +29,6 @@ import multiprocessing
 import os
 import platform
 import random
-import secrets
 import shlex
 import shutil
 import signal
@@ -65,42 +64,6 @@ EXPECTED_STATE = {
 }
 
 
-def configure(workdir: Path, broker: str) -> None:
-    """Environment for newsroom.settings (as bench/queue_pages.py sets it), before Django loads.
-    DATABASE_URL only names the server; the benchmark's own database is created on it."""
-    os.environ["DATABASE_URL"] = (
-        os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'unused'}"
-    )
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="newsroom.settings",
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="testserver",
-        MEDIA_ROOT=str(workdir / "media"),
-        STORAGE_BACKEND="filesystem",
-        CELERY_BROKER_URL=broker,
-        LOG_LEVEL="ERROR",
-    )
-
-
-@contextlib.contextmanager
-def own_database(workdir: Path) -> Iterator[str]:
-    """Create, migrate and finally drop a database nobody else uses (as queue_pages.py does)."""
-    from django.db import connection
-
-    test_settings = connection.settings_dict.setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        test_settings["NAME"] = str(workdir / "bench.sqlite3")
-    else:
-        test_settings["NAME"] = f"proofdesk_bench_{os.getpid()}"
-    old_name = connection.settings_dict["NAME"]
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        yield name
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-
-
 @dataclass
 class Sample:
     label: str
@@ -110,10 +73,6 @@ class Sample:
     group: str
     # "bare", "app" and each of PARTS: milliseconds per timed run
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-
-    @property
-    def size(self) -> int:
-        return self.path.stat().st_size
 
 
 def corpus_samples(corpus: Path) -> tuple[list[Sample], list[str]]:
@@ -310,13 +269,15 @@ def print_overhead(samples: list[Sample], sql: str) -> None:
     rows = [(name, groups[name]) for name in sorted(groups) if name != BIG]
     rows.append(("all but the big file", small))
     if groups[BIG]:
-        rows.append((f"image/jpeg {groups[BIG][0].size / 2**20:.1f} MiB, made", groups[BIG]))
+        rows.append(
+            (f"image/jpeg {groups[BIG][0].path.stat().st_size / 2**20:.1f} MiB, made", groups[BIG])
+        )
     print(f"{'type':<28}{'files':>6}{'max KiB':>9}{'bare ms':>9}{'app ms':>9}{'ratio':>8}")
     for name, members in rows:
         if name == "all but the big file" or members is groups[BIG]:
             print("-" * 69)
         bare, app = _median(members, "bare"), _median(members, "app")
-        largest = max(s.size for s in members) / 1024
+        largest = max(s.path.stat().st_size for s in members) / 1024
         print(
             f"{name:<28}{len(members):>6}{largest:>9,.0f}{bare:>9.1f}{app:>9.1f}{app / bare:>7.1f}x"
         )
@@ -507,6 +468,7 @@ def run(args: argparse.Namespace) -> int:
     from django.db import connection
 
     from accounts.roles import Role
+    from bench.queue_pages import own_database
     from provenance.reader import library_version
 
     load = os.getloadavg()[0]
@@ -566,11 +528,14 @@ def main() -> None:
     # Python put bench/ first on the path, where this file would pass for the app's
     # `provenance` package.
     sys.path.insert(0, str(ROOT))
+    from bench.queue_pages import _configure
+
     args.broker = os.environ.get("BENCH_BROKER_URL", DEFAULT_BROKER)
     args.broker_ok = args.broker if redis_answers(args.broker) else ""
     args.workdir = Path(tempfile.mkdtemp(prefix="proofdesk-bench-"))
     try:
-        configure(args.workdir, args.broker_ok)
+        _configure(args.workdir)
+        os.environ["CELERY_BROKER_URL"] = args.broker_ok  # _configure turns the broker off
         status = run(args)
     finally:
         shutil.rmtree(args.workdir, ignore_errors=True)

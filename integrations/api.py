@@ -273,11 +273,11 @@ def _get_asset(asset_id: int) -> Asset:
 # --- cleared assets ----------------------------------------------------------------------
 
 
-def _encode_cursor(asset_id: int) -> str:
+def encode_cursor(asset_id: int) -> str:
     return base64.urlsafe_b64encode(f"a{asset_id}".encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if not raw.startswith("a"):
@@ -302,7 +302,7 @@ def list_cleared_assets(request: HttpRequest, params: Query[AssetListParams]) ->
     story, cursor, limit = params.story, params.cursor, params.limit
     signoffs = clearance_reads.cleared_signoffs(story=story, changed_since=changed_since)
     if cursor:
-        signoffs = signoffs.filter(asset_id__gt=_decode_cursor(cursor))
+        signoffs = signoffs.filter(asset_id__gt=decode_cursor(cursor))
     page = list(signoffs[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
@@ -330,7 +330,7 @@ def list_cleared_assets(request: HttpRequest, params: Query[AssetListParams]) ->
         )
     return {
         "items": items,
-        "next_cursor": _encode_cursor(page[-1].asset_id) if more and page else None,
+        "next_cursor": encode_cursor(page[-1].asset_id) if more and page else None,
     }
 
 

@@ -6,8 +6,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.contrib.auth.models import User
+
 from consent.models import ConsentMethod, ConsentStatement, InformedPoint, PartyRole
-from consent.services import Scope, Signing, consent_record_create, party_add, person_create
+from consent.services import (
+    Scope,
+    Signing,
+    consent_record_create,
+    party_add,
+    person_create,
+    statement_publish,
+)
 from labeling.models import Certainty
 from labeling.services import classification_set
 from provenance.models import ProvenanceReport
@@ -33,24 +42,41 @@ def add_provenance_report(asset: Asset, state: str = ProvenanceState.NO_MANIFEST
     )
 
 
-def make_ready_for_signoff(asset: Asset, *, source_type: str = "digitalCapture") -> Asset:
-    """Plainly captured (no label needed), creator's consent recorded, provenance checked."""
-    uploader = asset.uploaded_by
-    add_provenance_report(asset)
+def classify_plainly_captured(asset: Asset, *, source_type: str = "digitalCapture") -> None:
+    """A classification that needs no label (a plain capture, no techniques)."""
     classification_set(
         asset_id=asset.pk,
-        actor=uploader,
+        actor=asset.uploaded_by,
         source_type=source_type,
         techniques=[],
         purpose="",
         certainty=Certainty.JUDGMENT,
     )
+
+
+def _statement(actor: User) -> ConsentStatement:
+    statement = ConsentStatement.objects.order_by("key", "-version").first()
+    if statement is None:
+        # A transactional test starts from a flushed database: the statement the data
+        # migration wrote is gone, so publish one.
+        statement = statement_publish(
+            actor=actor,
+            key="synthetic-media",
+            title="Consent to the use of synthetic or altered media",
+            body="I agree that the newsroom may publish the media described below.",
+        )
+    return statement
+
+
+def record_creator_consent(asset: Asset) -> None:
+    """The creator as a party, with a signed consent that counts today."""
+    uploader = asset.uploaded_by
     creator = person_create(actor=uploader, full_name=f"Creator of {asset.original_filename}")
     party = party_add(asset_id=asset.pk, actor=uploader, role=PartyRole.CREATOR, person=creator)
     consent_record_create(
         party_id=party.pk,
         collected_by=uploader,
-        statement=ConsentStatement.objects.order_by("key", "-version").first(),  # type: ignore[arg-type]
+        statement=_statement(uploader),
         scope=Scope(
             uses=["Publication with the story"],
             channels=[],
@@ -65,6 +91,13 @@ def make_ready_for_signoff(asset: Asset, *, source_type: str = "digitalCapture")
             signature_data_url=_signature(),
         ),
     )
+
+
+def make_ready_for_signoff(asset: Asset, *, source_type: str = "digitalCapture") -> Asset:
+    """Plainly captured (no label needed), creator's consent recorded, provenance checked."""
+    add_provenance_report(asset)
+    classify_plainly_captured(asset, source_type=source_type)
+    record_creator_consent(asset)
     return asset
 
 

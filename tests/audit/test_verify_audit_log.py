@@ -22,6 +22,7 @@ from audit.chain import event_hash
 from audit.models import AuditEvent
 from audit.services import audit_record
 from review import services
+from tests.readiness import make_ready_for_signoff
 from tests.review.helpers import new_asset
 
 TABLE = AuditEvent._meta.db_table
@@ -64,12 +65,15 @@ def test_intact_chain_passes(db):
 
 
 def test_chain_written_by_the_workflow_passes(client, reporter, editor):
-    asset = new_asset(uploaded_by=reporter)
+    # Classified, the creator and their consent recorded: the events of getting ready.
+    asset = make_ready_for_signoff(new_asset(uploaded_by=reporter))
+    ready = AuditEvent.objects.count()
     services.asset_request_changes(asset_id=asset.pk, actor=editor, note="Crop it")
     services.asset_resubmit(asset_id=asset.pk, actor=reporter)
     services.comment_add(asset_id=asset.pk, author=editor, body="Better")
-    services.asset_approve(asset_id=asset.pk, actor=editor)
-    assert "4 events verified" in verify()
+    services.asset_approve(asset_id=asset.pk, actor=editor)  # and the sign-off it records
+    assert AuditEvent.objects.count() == ready + 5
+    assert f"Audit log intact: {ready + 5} events verified." in verify()
 
 
 def _fails_with(*fragments):

@@ -1,5 +1,6 @@
-"""The desk's main paths, end to end in chromium: a reporter uploads, an editor approves, the
-uploader cannot approve their own asset, the queue filters in place, the forms are labelled.
+"""The desk's main paths, end to end in chromium: a reporter uploads, an editor approves once
+the sign-off checklist is complete and cannot before, the uploader cannot approve their own
+asset, the queue filters in place, the forms are labelled.
 
 Tasks run in-process here (see tests/conftest.py), so an upload has been checked and is in
 review by the time its response reaches the browser.
@@ -26,6 +27,7 @@ from tests.browser.helpers import (
 )
 from tests.conftest import PASSWORD
 from tests.factories import AssetFactory
+from tests.readiness import classify_plainly_captured, record_creator_consent
 
 pytestmark = pytest.mark.browser
 
@@ -78,6 +80,11 @@ def test_reporter_uploads_and_editor_approves_in_place(new_context, reporter, ed
     expect(row).to_have_count(1)
     expect(row.locator(".status")).to_have_text("In review")
 
+    # The rest of the sign-off checklist, done through the services: the provenance check
+    # already ran on intake; the asset is classified and its creator's consent recorded.
+    classify_plainly_captured(asset)
+    record_creator_consent(asset)
+
     # An editor opens it from the queue and approves it; only the workflow panel changes.
     editor_page = new_context().new_page()
     log_in(editor_page, editor.username)
@@ -87,6 +94,9 @@ def test_reporter_uploads_and_editor_approves_in_place(new_context, reporter, ed
     expect(
         editor_page.get_by_role("img", name=re.compile("Preview of harbour-fire.jpg"))
     ).to_be_visible()
+    expect(editor_page.locator("#signoff")).to_contain_text(
+        "Everything is in place: an editor may approve."
+    )
     mark_document(editor_page)
     editor_page.get_by_role("button", name="Approve", exact=True).click()
 
@@ -94,6 +104,8 @@ def test_reporter_uploads_and_editor_approves_in_place(new_context, reporter, ed
     expect(editor_page.locator("#workflow").get_by_role("status")).to_have_text("Done: approve.")
     expect(editor_page.get_by_role("button", name="Approve", exact=True)).to_have_count(0)
     expect(editor_page.locator(".timeline")).to_contain_text("asset.approve")
+    expect(editor_page.locator("#signoff")).to_contain_text(f"Approved by {editor.username}")
+    expect(editor_page.locator("#signoff")).to_contain_text("Cleared for publication.")
     assert_same_document(editor_page)
     expect(editor_page).to_have_url(re.compile(rf"/assets/{asset.pk}/$"))
     screenshot(editor_page, "screenshot-asset.png")
@@ -134,6 +146,30 @@ def test_uploader_cannot_approve_own_asset(page, request, uploader_persona):
     assert forced_post(page, f"/assets/{asset.pk}/actions/approve/") == 403
     page.reload()
     expect(status_badge(page)).to_have_text("In review")
+    asset.refresh_from_db()
+    assert asset.status == AssetStatus.IN_REVIEW
+    assert not AuditEvent.objects.for_object(asset).filter(action="asset.approve").exists()
+
+
+def test_editor_cannot_approve_before_the_checklist_is_complete(page, reporter, editor):
+    asset = AssetFactory.create(uploaded_by=reporter, original_filename="unchecked.jpg")
+    log_in(page, editor.username)
+    page.goto(f"/assets/{asset.pk}/")
+
+    # Approve is there but disabled, described by the pointer to the checklist.
+    approve = page.get_by_role("button", name="Approve", exact=True)
+    expect(approve).to_be_disabled()
+    expect(approve).to_have_accessible_description(re.compile("see the sign-off checklist"))
+    checklist = page.locator("#signoff")
+    expect(checklist).to_contain_text("Approve is disabled")
+    for missing in ["Provenance checked", "Consent complete or waived", "Label set"]:
+        expect(checklist.locator("li.missing").filter(has_text=missing)).to_have_count(1)
+        expect(
+            checklist.locator("li.missing").filter(has_text=missing).get_by_role("link")
+        ).to_have_text("Fix")
+
+    # Forcing the POST anyway is refused with the checklist's reasons, and nothing changes.
+    assert forced_post(page, f"/assets/{asset.pk}/actions/approve/") == 409
     asset.refresh_from_db()
     assert asset.status == AssetStatus.IN_REVIEW
     assert not AuditEvent.objects.for_object(asset).filter(action="asset.approve").exists()

@@ -48,6 +48,7 @@ from tests.consent.helpers import (
     scope,
     signature_data_url,
 )
+from tests.readiness import add_provenance_report, classify_plainly_captured
 
 pytestmark = pytest.mark.django_db
 
@@ -316,6 +317,9 @@ def test_revoking_consent_on_a_published_asset_alerts_legal_and_the_approver(
     editor.email = "eddie@example.org"
     editor.save()
     record = record_consent(creator_party, collected_by=reporter)
+    # The rest of what the sign-off gate asks for; the creator's consent is the one above.
+    add_provenance_report(asset)
+    classify_plainly_captured(asset)
     asset_approve(asset_id=asset.pk, actor=editor)
     asset_mark_published(asset_id=asset.pk, actor=editor)
     received = []
@@ -344,6 +348,8 @@ def test_revocation_mail_goes_out_after_commit(
     editor.email = "eddie@example.org"
     editor.save()
     record = record_consent(creator_party, collected_by=reporter)
+    add_provenance_report(asset)
+    classify_plainly_captured(asset)
     asset_approve(asset_id=asset.pk, actor=editor)
     with django_capture_on_commit_callbacks(execute=True):
         consent_revoke(record_id=record.pk, actor=legal, how="Phone call")

@@ -7,15 +7,12 @@ import json
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.test import Client
-from django.utils import timezone
 
 from labeling.services import label_set, rendition_create
 from review.models import Asset, AssetStatus
-from signoff.gate import signoff_gate
+from review.services import asset_approve
 from signoff.models import SignOff
-from signoff.services import signoff_record
 from tests.factories import jpeg_bytes
 from tests.readiness import make_ready_for_signoff
 
@@ -60,16 +57,12 @@ def assert_problem(response: Any, status: int, kind: str) -> dict[str, Any]:
 
 
 def clear(asset: Asset, editor: Any) -> SignOff:
-    """Record the editor's sign-off on an asset the gate lets through, and approve it, as the
-    approve transition does (its wiring to the gate is the sign-off work's)."""
-    gate = signoff_gate(asset, editor)
-    assert gate.passed, gate.reasons
-    with transaction.atomic():
-        Asset.objects.filter(pk=asset.pk).update(
-            status=AssetStatus.APPROVED, status_changed_at=timezone.now()
-        )
-        asset.refresh_from_db()
-        return signoff_record(asset=asset, actor=editor, gate=gate)
+    """The editor approves an asset the gate lets through (the approve transition records the
+    sign-off); it is cleared unless a second approval is needed."""
+    asset_approve(asset_id=asset.pk, actor=editor)
+    asset.refresh_from_db()
+    assert asset.status == AssetStatus.APPROVED
+    return SignOff.objects.get(asset=asset, voided_at__isnull=True)
 
 
 def cleared_plain_asset(make_asset: Any, editor: Any, **fields: Any) -> Asset:

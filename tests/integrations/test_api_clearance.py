@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -30,11 +31,12 @@ from tests.readiness import make_ready_for_signoff
 pytestmark = pytest.mark.django_db
 
 
-def clearance(api, asset_id: int) -> dict:
+def clearance(api, asset_id: int) -> dict[str, Any]:
     response = api.get(f"/api/v1/assets/{asset_id}")
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/json; charset=utf-8"
-    return json.loads(response.content)
+    data: dict[str, Any] = json.loads(response.content)
+    return data
 
 
 # --- one asset ---------------------------------------------------------------------------
@@ -163,20 +165,29 @@ def test_the_clearance_takes_a_fixed_number_of_queries(
     make_asset, editor, reporter, signing_keys, reader_api, settings
 ):
     settings.SIGNOFF_SECOND_APPROVAL = "never"
-    asset = cleared_labeled_asset(make_asset, editor)
-    reader_api.get(f"/api/v1/assets/{asset.pk}")  # last_used_at written: not counted below
+    labeled = cleared_labeled_asset(make_asset, editor)
+    reader_api.get(f"/api/v1/assets/{labeled.pk}")  # last_used_at written: not counted below
     # token, asset, sign-off, parties, their consent records, label (with classification),
     # rendition, provenance report
-    with CaptureQueriesContext(connection) as one_party:
-        clearance(reader_api, asset.pk)
-    assert len(one_party) == 8
+    with CaptureQueriesContext(connection) as queries:
+        clearance(reader_api, labeled.pk)
+    assert len(queries) == 8
+
+    plain = cleared_plain_asset(make_asset, editor)
+    crowded = make_asset()
+    make_ready_for_signoff(crowded)
     for n in range(3):
         person = person_create(actor=reporter, full_name=f"Person {n}")
-        party = party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
+        party = party_add(
+            asset_id=crowded.pk, actor=reporter, role=PartyRole.SUBJECT, person=person
+        )
         record_consent(party, collected_by=reporter)
+    clear(crowded, editor)
+    with CaptureQueriesContext(connection) as one_party:
+        clearance(reader_api, plain.pk)
     with CaptureQueriesContext(connection) as four_parties:
-        clearance(reader_api, asset.pk)
-    assert len(four_parties) == len(one_party)
+        assert clearance(reader_api, crowded.pk)["consent"]["parties"] == 4
+    assert len(one_party) == len(four_parties) == 6  # no label, no rendition
 
 
 def test_an_uncleared_clearance_takes_a_fixed_number_of_queries(asset, reader_api):
@@ -243,8 +254,9 @@ def test_no_personal_data_leaves_through_the_api(make_asset, editor, reporter, c
         role=PartyRole.SUBJECT,
         person=person_create(actor=reporter, full_name="Zelda Quixotic-Marsh Junior"),
     )
-    assert signoff_recheck(asset_id=asset.pk, reason="A person depicted was added.")
+    signoff_recheck(asset_id=asset.pk, reason="A person depicted was added.")
     response = cms_api.get(f"/api/v1/assets/{asset.pk}")
+    assert json.loads(response.content)["clearance"]["status"] == "not_cleared"
     assert_clean(response)
     assert (
         "Consent complete or waived: consent or a waiver is missing for 1 of 3 parties."

@@ -83,6 +83,7 @@ def test_a_second_publication_elsewhere_keeps_the_asset_published(cleared, cms_a
     assert publish(cms_api, cleared.pk, other, key="key-2").status_code == 201
     assert Publication.objects.count() == 2
     second = AuditEvent.objects.filter(action="asset.published_by_cms").order_by("-seq").first()
+    assert second is not None
     assert (second.from_state, second.to_state) == ("", "")
 
 

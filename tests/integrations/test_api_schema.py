@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -23,11 +24,11 @@ OPERATIONS = {
 
 
 @pytest.fixture
-def schema() -> dict:
+def schema() -> dict[str, Any]:
     response = Client().get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
-    data: dict = json.loads(response.content)
+    data: dict[str, Any] = json.loads(response.content)
     return data
 
 

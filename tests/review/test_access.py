@@ -1,7 +1,9 @@
 """Who may see an asset and what they may do with it, for every persona, state and action.
 
 The expected table below is written from the issue's rules, not read back from
-`review.access.ACTIONS`, so a change to either shows up here."""
+`review.access.ACTIONS`, so a change to either shows up here. The table runs twice: on an asset
+that has everything the sign-off gate asks for (so only role and state decide), and on a bare
+one, where the gate refuses what role and state would allow."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.http import Http404
 
 from review.access import (
     Action,
+    Denial,
     action_denial,
     available_actions,
     can_view_asset,
@@ -19,6 +22,8 @@ from review.access import (
     visible_assets,
 )
 from review.models import AssetStatus
+from signoff.services import SIGNED_OFF
+from tests.readiness import make_ready_for_signoff, sign_off_directly
 
 # Every test here uses the database; some only through fixtures chosen at run time, which
 # pytest-django cannot see when it orders tests before and after the transactional ones.
@@ -68,6 +73,10 @@ ROLE_ALLOWS: dict[str, frozenset[Action]] = {
     "anonymous": frozenset(),
 }
 
+# The actions the sign-off gate guards once role and state allow them: approving needs the
+# checklist done, marking published needs a cleared sign-off in force.
+GATED = frozenset({Action.APPROVE, Action.MARK_PUBLISHED})
+
 
 def _persona(request, name: str):
     if name == "anonymous":
@@ -83,10 +92,24 @@ def _uploader_for(request, persona: str):
     return request.getfixturevalue("editor" if persona == "editor_uploader" else "reporter")
 
 
+def _make_ready(asset) -> None:
+    """What the workflow would have left: a sign-off in force on an approved or published
+    asset, everything the gate asks for on any other."""
+    if asset.status in SIGNED_OFF:
+        sign_off_directly(asset)
+    else:
+        make_ready_for_signoff(asset)
+
+
+@pytest.mark.parametrize("ready", [True, False], ids=["ready", "bare"])
 @pytest.mark.parametrize("state", list(S))
 @pytest.mark.parametrize("persona", list(ROLE_ALLOWS))
-def test_action_denial_for_every_persona_state_and_action(request, make_asset, persona, state):
+def test_action_denial_for_every_persona_state_and_action(
+    request, make_asset, persona, state, ready
+):
     asset = make_asset(status=state, uploaded_by=_uploader_for(request, persona))
+    if ready:
+        _make_ready(asset)
     user = _persona(request, persona)
 
     found: dict[Action, str | None] = {}
@@ -94,10 +117,13 @@ def test_action_denial_for_every_persona_state_and_action(request, make_asset, p
     for action in Action:
         denial = action_denial(asset, user, action)
         found[action] = None if denial is None else denial.kind
+        # Role first, then state, then the gate: a reporter is never told about a checklist.
         if action not in ROLE_ALLOWS[persona]:
             expected[action] = "role"
         elif state not in FROM_STATES[action]:
             expected[action] = "state"
+        elif action in GATED and not ready:
+            expected[action] = "gate"
         else:
             expected[action] = None
 
@@ -115,8 +141,21 @@ def test_editor_cannot_approve_own_upload_four_eyes(make_asset, editor):
 
 
 def test_another_editor_may_approve_an_editors_upload(make_asset, editor, second_editor):
-    asset = make_asset(uploaded_by=editor)
+    asset = make_ready_for_signoff(make_asset(uploaded_by=editor))
     assert action_denial(asset, second_editor, Action.APPROVE) is None
+
+
+@pytest.mark.parametrize("persona", ["editor", "standards"])
+def test_marking_published_is_refused_without_a_signoff_in_force(request, make_asset, persona):
+    asset = make_asset(status=S.APPROVED)
+    user = _persona(request, persona)
+    assert action_denial(asset, user, Action.MARK_PUBLISHED) == Denial(
+        "gate", "This asset has no sign-off in force."
+    )
+    assert Action.MARK_PUBLISHED not in available_actions(asset, user)
+
+    sign_off_directly(asset)
+    assert action_denial(asset, user, Action.MARK_PUBLISHED) is None
 
 
 @pytest.mark.parametrize("persona", ["uploader", "legal", "standards"])

@@ -17,8 +17,10 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from audit.verification import audit_verify_chain
 from review.models import Asset, AssetStatus, Comment
+from signoff.models import SignOff
 from tests.conftest import client_for
 from tests.factories import jpeg_bytes
+from tests.readiness import make_ready_for_signoff
 from tests.review.helpers import new_asset, upload_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,13 +58,18 @@ def run_together(*requests):
     return results
 
 
+def ready_asset(uploaded_by):
+    """In review with everything the sign-off gate asks for, so an approval can win the race."""
+    return make_ready_for_signoff(new_asset(uploaded_by=uploaded_by, status=S.IN_REVIEW))
+
+
 def post_action(client, asset, action, note=""):
     url = reverse("review:asset_action", args=[asset.pk, action])
     return lambda: client.post(url, {"note": note})
 
 
 def test_two_editors_approving_at_once_exactly_one_wins(reporter, editor, second_editor):
-    asset = new_asset(uploaded_by=reporter, status=S.IN_REVIEW)
+    asset = ready_asset(reporter)
     clients = {
         editor.username: client_for(editor),
         second_editor.username: client_for(second_editor),
@@ -88,11 +95,13 @@ def test_two_editors_approving_at_once_exactly_one_wins(reporter, editor, second
     assert asset.status == S.APPROVED
     [event] = AuditEvent.objects.for_object(asset).filter(action="asset.approve")
     assert event.actor_name == winner
+    # One approval, so one sign-off: the winner's.
+    assert SignOff.objects.get(asset=asset).approved_by.username == winner
     assert audit_verify_chain().intact
 
 
 def test_approve_and_reject_at_once_exactly_one_wins(reporter, editor, second_editor):
-    asset = new_asset(uploaded_by=reporter, status=S.IN_REVIEW)
+    asset = ready_asset(reporter)
     approver, rejecter = client_for(editor), client_for(second_editor)
 
     approved, rejected = run_together(
@@ -107,17 +116,22 @@ def test_approve_and_reject_at_once_exactly_one_wins(reporter, editor, second_ed
         assert b"eddie_editor made it approved" in rejected.content
         # The refused rejection left its note nowhere.
         assert not Comment.objects.exists()
+        assert SignOff.objects.get(asset=asset).voided_at is None
     else:
         assert asset.status == S.REJECTED
         assert b"erin_editor made it rejected" in approved.content
         assert Comment.objects.get().body == "Manipulated sky"
+        assert not SignOff.objects.exists()
     transitions = AuditEvent.objects.for_object(asset).exclude(to_state="")
     assert transitions.count() == 1
     assert audit_verify_chain().intact
 
 
 def test_uploader_withdraws_while_editor_approves(reporter, editor):
-    asset = new_asset(uploaded_by=reporter, status=S.IN_REVIEW)
+    asset = ready_asset(reporter)
+    last_seq = (
+        AuditEvent.objects.for_object(asset).order_by("seq").values_list("seq", flat=True).last()
+    )
 
     approved, withdrawn = run_together(
         post_action(client_for(editor), asset, "approve"),
@@ -130,8 +144,23 @@ def test_uploader_withdraws_while_editor_approves(reporter, editor):
     assert asset.status == S.WITHDRAWN
     assert withdrawn.status_code == 302
     assert approved.status_code in {302, 409}
-    expected_events = 2 if approved.status_code == 302 else 1
-    assert AuditEvent.objects.for_object(asset).count() == expected_events
+    written = list(
+        AuditEvent.objects.for_object(asset)
+        .filter(seq__gt=last_seq)
+        .values_list("action", flat=True)
+    )
+    if approved.status_code == 302:
+        # Approved first: the withdrawal then voided the sign-off the approval recorded.
+        assert written == [
+            "asset.approve",
+            "signoff.recorded",
+            "asset.withdraw",
+            "signoff.voided",
+        ]
+        assert SignOff.objects.get(asset=asset).voided_at is not None
+    else:
+        assert written == ["asset.withdraw"]
+        assert not SignOff.objects.exists()
     assert audit_verify_chain().intact
 
 

@@ -8,9 +8,13 @@ import re
 import pytest
 from django.urls import reverse
 
+from consent.models import PartyRole
+from consent.services import party_add, person_create
 from review import services
 from review.models import AssetSource, AssetStatus
 from review.selectors import QUEUE_PAGE_SIZE
+from tests.consent.helpers import record_consent
+from tests.readiness import make_ready_for_signoff, sign_off_directly
 from tests.review.helpers import new_asset, new_user
 
 # Every test here uses the database; some only through fixtures chosen at run time, which
@@ -204,6 +208,7 @@ def test_htmx_gets_results_fragment_and_history_restore_gets_page(make_asset, ed
 
 
 def test_queue_shows_status_updates_after_an_action(asset, editor, editor_client):
+    make_ready_for_signoff(asset)
     services.asset_approve(asset_id=asset.pk, actor=editor)
     response = editor_client.get(QUEUE, {"status": "approved"})
     assert rows(response) == [asset.pk]
@@ -256,20 +261,74 @@ def test_reporter_queue_query_count(reporter, reporter_client, django_assert_num
 
 # session, user, role names, the asset with its uploader, permissions (two), duplicates,
 # comments with their authors, the timeline, the latest provenance report (none here; the
-# provenance tests pin the page with a full report).
-DETAIL_QUERIES = 10
+# provenance tests pin the page with a full report); then the sign-off: the sign-off in force
+# (none), and the gate's checklist for an asset in review: the latest report, classification,
+# label and the parties (with person, guardian and waiver joined). Nothing of these exists on a
+# bare asset, so the queries that would follow from them (acknowledgement, consent records,
+# rendition) are not made. The gate runs twice: once for Approve in `available_actions`, once
+# for the checklist in `signoff_panel`.
+DETAIL_QUERIES = 10 + 1 + 2 * 4
+
+# A ready asset in review adds, per gate (twice): the acknowledgement of the report and the
+# parties' consent records (with lapse and collector); and the provenance panel's queries for a
+# report: the number of checks, thumbnails, detector runs, trust lists.
+READY_DETAIL_QUERIES = DETAIL_QUERIES + 2 * 2 + 4
+
+# An approved asset shows no checklist, so no gate: the sign-off in force is read twice (for
+# Mark as published in `available_actions`, and for the panel), and the provenance panel reads
+# its report as above.
+APPROVED_DETAIL_QUERIES = 10 + 2 + 4
+
+
+def _add_comments(asset, n):
+    for i in range(n):
+        author = new_user(roles=["editor"])
+        services.comment_add(asset_id=asset.pk, author=author, body=f"comment {i}")
 
 
 @pytest.mark.parametrize("n_comments", [1, 12])
 def test_detail_query_count_is_pinned(asset, editor_client, django_assert_num_queries, n_comments):
-    for i in range(n_comments):
-        author = new_user(roles=["editor"])
-        services.comment_add(asset_id=asset.pk, author=author, body=f"comment {i}")
+    _add_comments(asset, n_comments)
     new_asset(sha256=asset.sha256)  # a duplicate to list
 
     with django_assert_num_queries(DETAIL_QUERIES):
         response = editor_client.get(reverse("review:asset_detail", args=[asset.pk]))
     assert response.content.decode().count('<article class="comment">') == n_comments
+    assert 'aria-describedby="approve-blocked"' in response.content.decode()
+
+
+@pytest.mark.parametrize("n_parties", [1, 8])
+def test_detail_query_count_for_a_ready_asset_does_not_grow_with_parties(
+    asset, reporter, editor_client, django_assert_num_queries, n_parties
+):
+    make_ready_for_signoff(asset)  # the creator, with consent
+    for i in range(n_parties):
+        person = person_create(actor=reporter, full_name=f"Person {i}")
+        party = party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
+        record_consent(party, collected_by=reporter)
+    _add_comments(asset, n_parties)
+    new_asset(sha256=asset.sha256)
+
+    with django_assert_num_queries(READY_DETAIL_QUERIES):
+        response = editor_client.get(reverse("review:asset_detail", args=[asset.pk]))
+    content = response.content.decode()
+    assert 'data-action="approve"' in content  # every party is covered: the gate passed
+    assert content.count('<article class="comment">') == n_parties
+
+
+@pytest.mark.parametrize("n_comments", [1, 12])
+def test_detail_query_count_for_an_approved_asset_is_pinned(
+    make_asset, editor_client, django_assert_num_queries, n_comments
+):
+    asset = sign_off_directly(make_asset(status=S.APPROVED))
+    _add_comments(asset, n_comments)
+    new_asset(sha256=asset.sha256)
+
+    with django_assert_num_queries(APPROVED_DETAIL_QUERIES):
+        response = editor_client.get(reverse("review:asset_detail", args=[asset.pk]))
+    content = response.content.decode()
+    assert 'data-action="mark_published"' in content
+    assert content.count('<article class="comment">') == n_comments
 
 
 def test_an_invalid_filter_value_drops_only_that_filter(make_asset, editor_client):

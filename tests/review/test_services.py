@@ -23,6 +23,7 @@ from review.services import (
     comment_add,
 )
 from tests.factories import jpeg_bytes, png_bytes
+from tests.readiness import make_ready_for_signoff, sign_off_directly
 
 # Every test here uses the database; some only through fixtures chosen at run time, which
 # pytest-django cannot see when it orders tests before and after the transactional ones.
@@ -66,19 +67,48 @@ def _events(asset):
     return list(AuditEvent.objects.for_object(asset).order_by("seq"))
 
 
+def _events_after(asset, events):
+    """The asset's events written since `events` (what it had before) were read."""
+    last = events[-1].seq if events else 0
+    return [event for event in _events(asset) if event.seq > last]
+
+
+def _as_the_workflow_leaves_it(asset, action):
+    """An approved asset carries the sign-off its approval recorded; an asset about to be
+    approved has everything the sign-off gate asks for."""
+    if asset.status == S.APPROVED:
+        sign_off_directly(asset)
+    elif action is Action.APPROVE:
+        make_ready_for_signoff(asset)
+    return asset
+
+
+# The sign-off events a transition writes after its own (from the state in the key).
+SIGNOFF_EVENTS: dict[tuple[Action, str], list[str]] = {
+    (Action.APPROVE, S.IN_REVIEW): ["signoff.recorded"],
+    (Action.WITHDRAW, S.APPROVED): ["signoff.voided"],
+}
+
+
 # --- transitions ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("action", "from_state", "to_state", "who"), TRANSITIONS)
 def test_transition_from_allowed_state(request, make_asset, action, from_state, to_state, who):
-    asset = make_asset(status=from_state)
+    asset = _as_the_workflow_leaves_it(make_asset(status=from_state), action)
     actor = request.getfixturevalue(who)
+    before = _events(asset)
 
     result = _service(action)(asset_id=asset.pk, actor=actor, note="Checked the original.")
 
     asset.refresh_from_db()
     assert result.status == asset.status == to_state
-    [event] = _events(asset)
+    written = _events_after(asset, before)
+    assert [e.action for e in written] == [
+        f"asset.{action.value}",
+        *SIGNOFF_EVENTS.get((action, from_state), []),
+    ]
+    event = written[0]
     assert (event.action, event.from_state, event.to_state) == (
         f"asset.{action.value}",
         from_state,
@@ -107,8 +137,12 @@ def test_transition_refused_from_other_states(request, make_asset, action, state
 
 
 def test_approve_without_note_writes_no_comment(asset, editor):
+    make_ready_for_signoff(asset)
+    before = _events(asset)
     services.asset_approve(asset_id=asset.pk, actor=editor)
-    [event] = _events(asset)
+    written = _events_after(asset, before)
+    assert [e.action for e in written] == ["asset.approve", "signoff.recorded"]
+    event = written[0]
     assert event.details == {"note": "", "comment_id": None}
     assert not Comment.objects.exists()
 
@@ -148,6 +182,8 @@ def test_reporter_approving_is_refused_for_role_and_nothing_changes(asset, repor
 
 def test_state_refusal_names_who_acted_and_when(asset, editor, second_editor):
     with time_machine.travel(dt.datetime(2026, 3, 4, 10, 11, 12, tzinfo=dt.UTC), tick=False):
+        # Made ready on the same day: the consent must already count when it is approved.
+        make_ready_for_signoff(asset)
         services.asset_approve(asset_id=asset.pk, actor=second_editor)
     with pytest.raises(ActionRefused) as refused:
         services.asset_reject(asset_id=asset.pk, actor=editor, note="Too late")
@@ -161,6 +197,7 @@ def test_state_refusal_names_who_acted_and_when(asset, editor, second_editor):
 def test_status_changed_at_moves_with_each_transition(asset, editor):
     moment = dt.datetime(2026, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
     with time_machine.travel(moment, tick=False):
+        make_ready_for_signoff(asset)
         services.asset_approve(asset_id=asset.pk, actor=editor)
     asset.refresh_from_db()
     assert asset.status_changed_at == moment
@@ -460,6 +497,7 @@ def test_checks_report_an_image_that_does_not_decode(reporter, django_capture_on
 def test_state_refusal_names_who_acted_even_after_later_comments(
     asset, editor, second_editor, legal
 ):
+    make_ready_for_signoff(asset)
     services.asset_approve(asset_id=asset.pk, actor=second_editor)
     comment_add(asset_id=asset.pk, author=legal, body="Consent is on file.")
     with pytest.raises(ActionRefused) as refused:

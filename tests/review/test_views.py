@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from review import services
 from review.models import AssetStatus, Comment
 from tests.conftest import client_for
+from tests.readiness import make_ready_for_signoff, sign_off_directly
 
 # Every test here uses the database; some only through fixtures chosen at run time, which
 # pytest-django cannot see when it orders tests before and after the transactional ones.
@@ -157,6 +158,7 @@ def test_detail_access_by_role(request, asset, client_fixture, status):
 def test_detail_shows_exactly_the_buttons_the_user_may_use(
     asset, reporter_client, editor_client, legal_client
 ):
+    make_ready_for_signoff(asset)  # so that Approve is a live button, not the gate's disabled one
     editor_page = editor_client.get(detail_url(asset)).content.decode()
     for action in ["approve", "request_changes", "reject", "withdraw"]:
         assert f'data-action="{action}"' in editor_page
@@ -224,19 +226,24 @@ def test_detail_hides_duplicates_the_user_may_not_open(
 
 
 def test_editor_approves_with_prg_redirect(asset, editor, editor_client):
+    make_ready_for_signoff(asset)
+    before = snapshot(asset)
     response = editor_client.post(action_url(asset, "approve"), {"note": "Source confirmed"})
 
     assert response.status_code == 302
     assert response["Location"] == detail_url(asset)
     asset.refresh_from_db()
     assert asset.status == S.APPROVED
-    event = AuditEvent.objects.for_object(asset).get()
+    event = AuditEvent.objects.for_object(asset).get(action="asset.approve")
     assert (event.action, event.from_state, event.to_state, event.actor) == (
         "asset.approve",
         S.IN_REVIEW,
         S.APPROVED,
         editor,
     )
+    # The approval and the sign-off it records, nothing else.
+    assert AuditEvent.objects.count() == before[2] + 2
+    assert AuditEvent.objects.for_object(asset).filter(action="signoff.recorded").count() == 1
     comment = Comment.objects.get()
     assert (comment.asset, comment.author, comment.body) == (asset, editor, "Source confirmed")
 
@@ -277,6 +284,7 @@ def test_editor_cannot_approve_own_upload(make_asset, editor, editor_client):
 
 
 def test_action_in_wrong_state_is_409_naming_who_acted(asset, editor_client, second_editor):
+    make_ready_for_signoff(asset)
     services.asset_approve(asset_id=asset.pk, actor=second_editor)
     before = snapshot(asset)
 
@@ -313,7 +321,7 @@ def test_uploader_resubmits_and_withdraws(make_asset, reporter, reporter_client)
 
 
 def test_standards_marks_approved_asset_published(make_asset, standards_client):
-    asset = make_asset(status=S.APPROVED)
+    asset = sign_off_directly(make_asset(status=S.APPROVED))
     assert standards_client.post(action_url(asset, "mark_published")).status_code == 302
     asset.refresh_from_db()
     assert asset.status == S.PUBLISHED
@@ -323,6 +331,7 @@ def test_standards_marks_approved_asset_published(make_asset, standards_client):
 
 
 def test_htmx_action_returns_the_workflow_fragment(asset, editor_client):
+    make_ready_for_signoff(asset)
     response = editor_client.post(action_url(asset, "approve"), headers=HTMX)
 
     assert response.status_code == 200
@@ -345,6 +354,7 @@ def test_htmx_refused_action_returns_fragment_with_the_reason(asset, reporter_cl
 
 
 def test_htmx_conflict_returns_fragment_with_409(asset, editor_client, second_editor):
+    make_ready_for_signoff(asset)
     services.asset_approve(asset_id=asset.pk, actor=second_editor)
     response = editor_client.post(action_url(asset, "approve"), headers=HTMX)
     assert response.status_code == 409
@@ -450,6 +460,7 @@ def test_a_role_can_be_added_later_and_takes_effect(asset, outsider):
 
 
 def test_action_without_csrf_token_is_refused(asset, editor):
+    make_ready_for_signoff(asset)  # with the token, this approval would go through
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     before = snapshot(asset)
@@ -460,6 +471,7 @@ def test_action_without_csrf_token_is_refused(asset, editor):
 
 def test_htmx_requests_carry_the_csrf_token_from_the_body(asset, editor):
     """The page puts the token in `hx-headers` on <body>; an htmx POST sending it is accepted."""
+    make_ready_for_signoff(asset)
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     page = client.get(detail_url(asset)).content.decode()
