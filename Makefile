@@ -64,6 +64,7 @@ bench: install
 	$(BIN)/python bench/consent_pdf.py
 	$(BIN)/python bench/rendition.py
 	$(BIN)/python bench/provenance.py
+	$(BIN)/python bench/clearance_api.py
 
 # Regenerate the lock files after changing pyproject.toml (needs uv: pip install uv).
 lock:

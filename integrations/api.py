@@ -28,7 +28,6 @@ from integrations import clearance as clearance_reads
 from integrations.api_schemas import (
     AssetClearance,
     AssetListParams,
-    ClearedAsset,
     ClearedAssetPage,
     DownloadParams,
     IncidentList,
@@ -306,27 +305,29 @@ def list_cleared_assets(request: HttpRequest, params: Query[AssetListParams]) ->
     page = list(signoffs[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
+    last_events = clearance_reads.last_event_times([s.asset_id for s in page])
     items = []
     for signoff in page:
         asset = signoff.asset
         assert signoff.cleared_at is not None  # the queryset's filter
         moments = [signoff.cleared_at, asset.status_changed_at]
-        last_event_at = getattr(signoff, "last_event_at", None)
-        if last_event_at is not None:
-            moments.append(last_event_at)
+        if asset.pk in last_events:
+            moments.append(last_events[asset.pk])
         items.append(
-            ClearedAsset(
-                id=asset.pk,
-                uid=asset.uid.hex,
-                story_ref=asset.story_ref,
-                media_kind=asset.media_kind,  # type: ignore[arg-type]
-                media_type=asset.media_type,
-                status=asset.status,  # type: ignore[arg-type]
-                cleared_at=signoff.cleared_at,
-                changed_at=max(moments),
-                content_hash=signoff.content_hash,
-                url=request.build_absolute_uri(reverse("api-v1:asset_clearance", args=[asset.pk])),
-            )
+            {
+                "id": asset.pk,
+                "uid": asset.uid.hex,
+                "story_ref": asset.story_ref,
+                "media_kind": asset.media_kind,
+                "media_type": asset.media_type,
+                "status": asset.status,
+                "cleared_at": signoff.cleared_at,
+                "changed_at": max(moments),
+                "content_hash": signoff.content_hash,
+                "url": request.build_absolute_uri(
+                    reverse("api-v1:asset_clearance", args=[asset.pk])
+                ),
+            }
         )
     return {
         "items": items,

@@ -143,20 +143,28 @@ def emit_consent_revoked(*, asset: Asset, lapse: Any, alert: Any) -> OutboxEvent
     )
 
 
-def is_live_for_cms(asset: Asset) -> bool:
-    """Cleared now (a sign-off in force with clearance) or published."""
+def cms_may_show(asset: Asset) -> bool:
+    """Published, or cleared by its latest sign-off, whether that sign-off is still in force or
+    was just voided: a label change voids the sign-off it changes in the same transaction
+    (labeling.services.label_set re-checks before sending `label_changed`), and the CMS that
+    was told of the clearance still shows the old label."""
     from signoff.models import SignOff
 
-    if asset.status == AssetStatus.PUBLISHED:
+    status = Asset.objects.filter(pk=asset.pk).values_list("status", flat=True).get()
+    if status == AssetStatus.PUBLISHED:
         return True
-    return SignOff.objects.filter(
-        asset_id=asset.pk, voided_at__isnull=True, cleared_at__isnull=False
-    ).exists()
+    latest = (
+        SignOff.objects.filter(asset_id=asset.pk)
+        .order_by("-approved_at", "-pk")
+        .values_list("cleared_at", flat=True)
+        .first()
+    )
+    return latest is not None
 
 
 def emit_label_changed(*, asset: Asset, label: Any) -> OutboxEvent | None:
-    """Only when the CMS has something to update: the asset is cleared or published."""
-    if not is_live_for_cms(asset):
+    """Only when the CMS has something to update (see cms_may_show)."""
+    if not cms_may_show(asset):
         return None
     return outbox_emit(
         type=EventType.LABEL_CHANGED,

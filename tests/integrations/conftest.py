@@ -35,6 +35,7 @@ class Answer:
     status: int = 204
     body: bytes = b""
     delay: float = 0.0  # seconds to wait before answering (a slow receiver)
+    hold: threading.Event | None = None  # answer only once the test sets it
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -70,6 +71,8 @@ class WebhookServer:
                 )
                 if answer.delay:
                     time.sleep(answer.delay)
+                if answer.hold is not None:
+                    answer.hold.wait(timeout=10)
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)

@@ -136,7 +136,7 @@ def test_last_used_is_written_at_most_once_a_minute(cms_api, django_assert_num_q
         token.refresh_from_db()
         assert token.last_used_at == start
     with time_machine.travel(start + timedelta(seconds=59), tick=False):
-        # The token, then the page: no UPDATE.
+        # The token, the (empty) page: no UPDATE.
         with django_assert_num_queries(2):
             cms_api.get("/api/v1/assets")
         token.refresh_from_db()

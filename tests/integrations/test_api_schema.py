@@ -41,6 +41,10 @@ def test_the_schema_is_openapi_3_with_every_operation(schema):
     assert found == set(OPERATIONS)
 
 
+def test_the_schema_is_the_same_on_every_request(schema):
+    assert json.loads(Client().get("/api/v1/openapi.json").content) == schema
+
+
 def test_the_schema_describes_the_bearer_scheme_and_each_scope(schema):
     assert schema["components"]["securitySchemes"]["BearerToken"]["type"] == "http"
     assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"

@@ -9,11 +9,12 @@ import datetime as dt
 import json
 import socket
 import threading
+import time
 from http.server import ThreadingHTTPServer
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 from standardwebhooks import Webhook
@@ -208,20 +209,34 @@ def test_an_attempt_is_claimed_once(asset, webhook_endpoint):
     assert delivery.next_attempt_at is not None and delivery.next_attempt_at > now
 
 
-def test_two_workers_racing_send_one_request(asset, webhook_endpoint, webhook_server):
-    webhook_server.answer(Answer(204, delay=0.3))
+@pytest.mark.django_db(transaction=True)  # the other "worker" is a thread with its own connection
+def test_two_workers_racing_send_one_request(asset, webhook_endpoint, webhook_server, monkeypatch):
+    # This test commits: keep the in-process "broker" from delivering at the commit.
+    monkeypatch.setattr("integrations.outbox.queue_delivery", lambda delivery_id: None)
+    in_flight = threading.Event()
+    webhook_server.answer(Answer(204, hold=in_flight))
     delivery = new_delivery(asset)
     # The first worker holds the claim while its POST is in flight; the second arrives then.
-    first = threading.Thread(target=delivery_attempt, args=(delivery.pk,))
-    with transaction.atomic():  # nothing; only to show no transaction is needed by the claim
-        pass
+    def first_worker() -> None:
+        try:
+            delivery_attempt(delivery.pk)
+        finally:
+            connection.close()  # the thread's own connection, or the test database stays busy
+
+    first = threading.Thread(target=first_worker)
     first.start()
-    while not webhook_server.requests:
-        pass
-    assert delivery_attempt(delivery.pk).status == DeliveryStatus.PENDING
-    first.join()
+    try:
+        deadline = time.monotonic() + 10
+        while not webhook_server.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert webhook_server.requests, "the first worker never sent its request"
+        assert delivery_attempt(delivery.pk).status == DeliveryStatus.PENDING
+    finally:
+        in_flight.set()
+        first.join(timeout=10)
     assert len(webhook_server.requests) == 1
     assert DeliveryAttempt.objects.count() == 1
+    assert reload(delivery).status == DeliveryStatus.SUCCEEDED
 
 
 def test_a_finished_delivery_is_not_sent_again_by_a_late_message(

@@ -15,7 +15,6 @@ from consent.models import PartyRole
 from consent.services import consent_revoke, party_add, person_create
 from integrations.models import Delivery, EventType, OutboxEvent
 from integrations.outbox import OutboxError, outbox_emit, without_personal_data
-from labeling.events import label_changed
 from labeling.models import Certainty
 from labeling.services import classification_set, label_set, rendition_create
 from review.models import Asset, AssetStatus
@@ -50,11 +49,14 @@ def test_an_event_is_written_with_its_envelope_and_a_delivery_per_subscriber(
     off.integration.active = False
     off.integration.save()
 
-    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
-        # Lock the asset, read the last sequence, write the event, read the endpoints,
-        # write the deliveries: the same five whatever the number of endpoints.
-        with django_assert_num_queries(5):
-            event = outbox_emit(type=EventType.ASSET_CLEARED, asset=asset, data={"signoff_id": 7})
+    # Lock the asset, read the last sequence, write the event, read the endpoints, write the
+    # deliveries: the same five whatever the number of endpoints.
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        transaction.atomic(),
+        django_assert_num_queries(5),
+    ):
+        event = outbox_emit(type=EventType.ASSET_CLEARED, asset=asset, data={"signoff_id": 7})
 
     assert event.event_id.startswith("msg_") and len(event.event_id) <= 40
     assert event.sequence == 1
@@ -84,10 +86,13 @@ def test_sequence_counts_the_events_of_each_asset(make_asset):
 def test_a_rolled_back_change_leaves_no_event_and_queues_nothing(
     asset, webhook_endpoint, webhook_server, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            outbox_emit(type=EventType.ASSET_CLEARED, asset=asset, data={})
-            raise RuntimeError("the change failed after the event was written")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        outbox_emit(type=EventType.ASSET_CLEARED, asset=asset, data={})
+        raise RuntimeError("the change failed after the event was written")
     assert not OutboxEvent.objects.exists()
     assert not Delivery.objects.exists()
     assert callbacks == []
@@ -203,13 +208,9 @@ def labeled_cleared_asset(make_asset, editor, signing_keys):
     return clear(asset, editor)
 
 
-def send_label_changed(asset, label):
-    # As labeling.services.label_set will: inside its transaction, before the sign-off recheck.
-    with transaction.atomic():
-        label_changed.send(sender=type(label), asset=asset, label=label)
-
-
-def test_a_label_change_on_a_cleared_asset_emits_label_changed(labeled_cleared_asset, editor):
+def test_a_label_change_on_a_cleared_asset_revokes_then_sends_the_new_label(
+    labeled_cleared_asset, editor
+):
     label = label_set(
         asset_id=labeled_cleared_asset.pk,
         actor=editor,
@@ -217,9 +218,11 @@ def test_a_label_change_on_a_cleared_asset_emits_label_changed(labeled_cleared_a
         language="en",
         text="Made with an image generator.",
     )
-    send_label_changed(labeled_cleared_asset, label)
+    types = [t for t, _ in events_of(labeled_cleared_asset)]
+    # The label is part of what was approved: the change voids the sign-off in the same
+    # transaction, and the CMS gets both, in this order.
+    assert types == ["asset.cleared", "asset.clearance_revoked", "asset.label_changed"]
     event = OutboxEvent.objects.get(type="asset.label_changed")
-    assert event.sequence == 2
     assert event.payload["data"]["label"] == {
         "version": label.version,
         "language": "en",
@@ -229,28 +232,21 @@ def test_a_label_change_on_a_cleared_asset_emits_label_changed(labeled_cleared_a
     }
 
 
-def test_a_label_change_on_a_published_asset_emits_label_changed(photo_asset_labeled, editor):
-    # Published before sign-offs existed (or its sign-off record lost): the CMS shows it.
-    asset, label = photo_asset_labeled
-    asset_mark_published_directly(asset)
-    send_label_changed(asset, label)
-    assert OutboxEvent.objects.filter(type="asset.label_changed").count() == 1
-
-
-def asset_mark_published_directly(asset):
+def test_a_label_change_on_a_published_asset_emits_label_changed(make_asset, editor):
+    asset = classified_asset(make_asset(), editor)
+    # Published with no sign-off on record (from before sign-offs): the CMS shows it.
     Asset.objects.filter(pk=asset.pk).update(status=AssetStatus.PUBLISHED)
-    asset.refresh_from_db()
+    label_set(asset_id=asset.pk, actor=editor, term_key="ai-generated", language="en")
+    assert events_of(asset) == [("asset.label_changed", 1)]
 
 
-def test_a_label_change_before_clearance_is_not_sent(photo_asset_labeled):
-    asset, label = photo_asset_labeled
-    send_label_changed(asset, label)
+def test_a_label_change_before_clearance_is_not_sent(make_asset, editor):
+    asset = classified_asset(make_asset(), editor)
+    label_set(asset_id=asset.pk, actor=editor, term_key="ai-generated", language="en")
     assert not OutboxEvent.objects.exists()
 
 
-@pytest.fixture
-def photo_asset_labeled(make_asset, editor):
-    asset = make_asset()
+def classified_asset(asset, editor):
     classification_set(
         asset_id=asset.pk,
         actor=editor,
@@ -259,8 +255,7 @@ def photo_asset_labeled(make_asset, editor):
         purpose="illustration",
         certainty=Certainty.DECLARED,
     )
-    label = label_set(asset_id=asset.pk, actor=editor, term_key="ai-generated", language="en")
-    return asset, label
+    return asset
 
 
 def test_free_text_loses_the_names_and_contacts_of_the_people_depicted(asset, reporter):
