@@ -13,6 +13,9 @@ from accounts.roles import ROLE_PERMISSIONS
 
 
 def restore_role_groups() -> None:
+    """The rows data migrations write: role groups, the label vocabulary, the default consent
+    statement. A flush empties them all."""
+    _restore_vocabulary_and_statement()
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=str(role))
         perms: list[Permission] = []
@@ -22,6 +25,20 @@ def restore_role_groups() -> None:
                 Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(perms)
+
+
+def _restore_vocabulary_and_statement() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for module in (
+        "labeling.migrations.0002_default_vocabulary",
+        "consent.migrations.0002_default_statement",
+    ):
+        migration = importlib.import_module(module)
+        loader = migration.load if hasattr(migration, "load") else migration.create
+        loader(apps, None)  # both are idempotent (get_or_create / exists checks)
 
 
 def is_transactional(request: pytest.FixtureRequest) -> bool:
