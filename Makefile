@@ -65,6 +65,7 @@ bench: install
 	$(BIN)/python bench/rendition.py
 	$(BIN)/python bench/provenance.py
 	$(BIN)/python bench/clearance_api.py
+	$(BIN)/python bench/webhooks.py
 
 # Regenerate the lock files after changing pyproject.toml (needs uv: pip install uv).
 lock:

@@ -13,7 +13,8 @@ new `proofdesk_bench_<pid>` database on the server named by BENCH_DATABASE_URL (
 dropped the way the test runner does).
 
     .venv/bin/python bench/webhooks.py [--deliveries 2000] [--duplicates]
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/webhooks.py
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+        .venv/bin/python bench/webhooks.py
     BENCH_BROKER_URL=redis://127.0.0.1:6379/13 (the default)
 """
 
@@ -204,7 +205,7 @@ def seed(n: int, url: str, secret: str) -> list[int]:
                     "timestamp": iso(now),
                     "data": {
                         "asset_id": asset.pk,
-                        "asset_uid": str(asset.uid),
+                        "asset_uid": asset.uid.hex,
                         "sequence": sequence,
                         "story_ref": asset.story_ref,
                         "signoff_id": i + 1,
@@ -311,7 +312,10 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> int:
             delivery_ids = seed(args.deliveries, receiver.url, secret)
             connection.close()  # the workers write to SQLite too: hold no lock meanwhile
 
-            workers = start_workers(workdir, worker_database_url(), broker_url)
+            database_url = worker_database_url()
+            if args.conn_max_age is not None:
+                database_url += f"?conn_max_age={args.conn_max_age}"
+            workers = start_workers(workdir, database_url, broker_url)
             wait_for_workers(app, workers, workdir)
 
             started = time.perf_counter()
@@ -348,8 +352,9 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> int:
 
     n = len(delivery_ids)
     latencies = [lat for lat, _ in attempts if lat is not None]
-    requests = sum(receiver.ids.values()) if receiver else 0
-    repeated = sum(1 for c in (receiver.ids.values() if receiver else []) if c > 1)
+    received: list[int] = list(receiver.ids.values()) if receiver else []
+    requests = sum(received)
+    repeated = len([c for c in received if c > 1])
     span = None
     if span_start is not None and last_attempt is not None:
         end = last_attempt.started_at.timestamp() + (last_attempt.latency_ms or 0) / 1000
@@ -363,7 +368,8 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> int:
     print(
         f"Python {platform.python_version()}, Django {django.get_version()}, "
         f"{vendor} ({db_name if vendor != 'sqlite' else 'temp file'}), {os.cpu_count()} CPUs, "
-        f"broker {broker_url}"
+        f"broker {broker_url}, worker CONN_MAX_AGE "
+        f"{args.conn_max_age if args.conn_max_age is not None else '0 (the default)'}"
     )
     if vendor == "sqlite":
         print(
@@ -412,6 +418,14 @@ def main() -> None:
         "--duplicates", action="store_true", help="queue every message twice (CAS check)"
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="give up after (s)")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="the workers keep their database connection (CONN_MAX_AGE) instead of the default "
+        "new connection per task",
+    )
     args = parser.parse_args()
     if args.deliveries < 2:
         parser.error("--deliveries must be at least 2")

@@ -1,9 +1,10 @@
 """Consent exports: who may have which PDF, the audit of every PDF that leaves the desk, and the
 bulk export (a ZIP of one PDF per asset plus a manifest) built in the background.
 
-The bulk build renders one PDF at a time and writes it into a ZIP on a temporary file at once,
-so memory stays flat however many assets are exported; the finished ZIP is streamed into
-private storage. Rendering never runs inside a transaction: each step commits on its own.
+The bulk build renders one PDF at a time (in a renderer process it replaces every few dozen
+documents, see consent.pdf_writer) and writes it into a ZIP on a temporary file at once, so
+memory stays flat however many assets are exported; the finished ZIP is streamed into private
+storage. Rendering never runs inside a transaction: each step commits on its own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import logging
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import IO, Any
@@ -29,7 +31,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from consent.errors import ConsentError
 from consent.models import ConsentExport, ConsentRecord, ExportStatus, Party, Person
-from consent.pdf import FORMAT, asset_consent_pdf, person_consent_pdf
+from consent.pdf import FORMAT, asset_consent_pdf, bulk_asset_renderer, person_consent_pdf
 from review.models import Asset, AssetStatus
 
 logger = logging.getLogger(__name__)
@@ -211,12 +213,17 @@ def _claim(export_id: int) -> ConsentExport | None:
     return ConsentExport.objects.select_related("requested_by").get(pk=export_id)
 
 
-def _write_pdfs(export: ConsentExport, asset_ids: list[int], archive: zipfile.ZipFile) -> None:
+def _write_pdfs(
+    export: ConsentExport,
+    asset_ids: list[int],
+    archive: zipfile.ZipFile,
+    render: Callable[[Asset], bytes],
+) -> None:
     files: list[dict[str, Any]] = []
     for asset_id in asset_ids:
         asset = Asset.objects.filter(pk=asset_id).first()
         if asset is not None:
-            pdf = asset_consent_pdf(asset)
+            pdf = render(asset)
             name = f"asset-{asset.pk}-consent.pdf"
             # PDFs are compressed inside already: storing them saves CPU and loses nothing.
             archive.writestr(name, pdf, compress_type=zipfile.ZIP_STORED)
@@ -273,8 +280,11 @@ def consent_export_build(*, export_id: int, asset_ids: list[int]) -> str:
     stored = ""
     try:
         with tempfile.TemporaryFile(suffix=".zip") as handle:
-            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                _write_pdfs(export, asset_ids, archive)
+            with (
+                zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+                bulk_asset_renderer() as render,
+            ):
+                _write_pdfs(export, asset_ids, archive, render)
             sha256 = _digest(handle)
             name = f"consent-exports/consent-export-{export.pk}.zip"
             stored = export.file.storage.save(name, File(handle, name=name))

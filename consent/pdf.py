@@ -7,14 +7,14 @@ the audit trail. Checkable by a machine: the file is PDF/A-3b and carries
 `consent.records.record_document` plus its `record_sha256`, the lapses, waivers, completeness
 and the audit events with their chain hashes.
 
-Rendering reads files and lays out pages for a noticeable time: it never runs inside a
-database transaction (the house rule), and `_require_no_transaction` enforces it.
+This module gathers the data and writes the HTML and JSON; `consent.pdf_writer` turns them into
+the PDF with WeasyPrint. Rendering reads files and lays out pages for a noticeable time: it never
+runs inside a database transaction (the house rule), and `_require_no_transaction` enforces it.
 """
 
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import io
 import json
@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -48,14 +49,12 @@ from consent.models import (
     Party,
     Person,
 )
+from consent.pdf_writer import JSON_NAME, RECYCLE_AFTER, PdfJob, RendererProcess, write_pdf
 from consent.records import document_sha256, record_document, text_sha256
 from review.models import Asset, MediaKind
 
 logger = logging.getLogger(__name__)
-# WeasyPrint logs every layout step at INFO: a line per page per PDF in the server log.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
-JSON_NAME = "consent-record.json"
 FORMAT = "proofdesk.consent-export/1"
 CSS_PATH = "css/consent-pdf.css"
 THUMBNAIL_EDGE = 480  # px: sharp enough at 8 cm wide, small enough to keep the PDF light
@@ -509,45 +508,15 @@ def _require_no_transaction() -> None:
 
 
 @cache
-def _stylesheet() -> Any:
-    import weasyprint
-
+def _css_path() -> str:
     path = finders.find(CSS_PATH)
     if not path or not isinstance(path, str):
         raise FileNotFoundError(f"static file {CSS_PATH} not found")
-    return weasyprint.CSS(filename=path)
+    return path
 
 
-@cache
-def _url_fetcher() -> Any:
-    import weasyprint
-
-    # Images come as data: URIs and the stylesheet from a file we name: a name or statement
-    # text can never make the renderer fetch anything from the network or the disk.
-    return weasyprint.URLFetcher(allowed_protocols={"data"})
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """WeasyPrint allocates hundreds of thousands of short-lived objects per document; each
-    threshold crossing made Python's cycle collector walk the whole heap (Django included),
-    about a third of the rendering time. The cycles the render leaves are collected once after
-    it, at the next threshold crossing. Process-wide, so another thread rendering at the same
-    time merely loses part of the gain."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def render_dossier(dossier: Dossier) -> bytes:
-    # Imported here: WeasyPrint (Pango, fonts) is heavy, and most processes never render.
-    import weasyprint
-
-    _require_no_transaction()
+def pdf_job(dossier: Dossier) -> PdfJob:
+    """The HTML and the JSON of a dossier, ready for WeasyPrint."""
     document = dossier_json(dossier)
     data = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8")
     html = render_to_string(
@@ -561,22 +530,12 @@ def render_dossier(dossier: Dossier) -> bytes:
             "verify_event": VERIFY_EVENT,
         },
     )
-    attachment = weasyprint.Attachment(
-        string=data,
-        name=JSON_NAME,
-        description="The consent records, lapses, waivers and audit events as JSON",
-        created=dossier.generated_at,
-        modified=dossier.generated_at,
-        # PDF/A-3 associated file: the data the visible pages are a rendering of.
-        relationship="Data",
-    )
-    with _collector_paused():
-        pdf: bytes = weasyprint.HTML(string=html, url_fetcher=_url_fetcher()).write_pdf(
-            stylesheets=[_stylesheet()],
-            pdf_variant="pdf/a-3b",
-            attachments=[attachment],
-        )
-    return pdf
+    return PdfJob(html=html, data=data, css_path=_css_path(), created=dossier.generated_at)
+
+
+def render_dossier(dossier: Dossier) -> bytes:
+    _require_no_transaction()
+    return write_pdf(pdf_job(dossier))
 
 
 def asset_consent_pdf(asset: Asset) -> bytes:
@@ -589,3 +548,24 @@ def person_consent_pdf(person: Person) -> bytes:
     """The consent PDF of one person across all their assets."""
     _require_no_transaction()
     return render_dossier(person_dossier(person))
+
+
+class BulkRenderer:
+    """Renders asset PDFs one after the other: the data is gathered here, the PDF is made in
+    `process` (see `bulk_asset_renderer`)."""
+
+    def __init__(self, process: RendererProcess) -> None:
+        self.process = process
+
+    def __call__(self, asset: Asset) -> bytes:
+        _require_no_transaction()
+        return self.process.render(pdf_job(asset_dossier(asset)))
+
+
+@contextmanager
+def bulk_asset_renderer(recycle_after: int = RECYCLE_AFTER) -> Iterator[BulkRenderer]:
+    """For many PDFs in a row (a bulk export): renders in a child process that is replaced
+    every `recycle_after` documents, so that WeasyPrint's native memory does not pile up in
+    this process (see consent.pdf_writer)."""
+    with RendererProcess(cwd=Path(settings.BASE_DIR), recycle_after=recycle_after) as process:
+        yield BulkRenderer(process)

@@ -316,7 +316,9 @@ def consent_record_create(
     try:
         with transaction.atomic():
             party = (
-                Party.objects.select_for_update().select_related("asset", "person").get(pk=party_id)
+                Party.objects.select_for_update(of=("self",))
+                .select_related("asset", "person")
+                .get(pk=party_id)
             )
             if party.removed_at is not None:
                 raise ConsentError("This party was removed from the asset.")
@@ -426,7 +428,9 @@ def consent_link_create(
         raise ConsentError("A consent link lasts between 5 minutes and 30 days.")
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        party = Party.objects.select_for_update().select_related("person").get(pk=party_id)
+        party = (
+            Party.objects.select_for_update(of=("self",)).select_related("person").get(pk=party_id)
+        )
         refusal = link_refusal(party)
         if refusal:
             raise ConsentError(refusal)
@@ -554,7 +558,11 @@ def consent_link_sign(
 
 def consent_link_cancel(*, link_id: int, actor: User) -> ConsentLink:
     with transaction.atomic():
-        link = ConsentLink.objects.select_for_update().select_related("party").get(pk=link_id)
+        link = (
+            ConsentLink.objects.select_for_update(of=("self",))
+            .select_related("party")
+            .get(pk=link_id)
+        )
         if link.used_at is None and link.cancelled_at is None:
             ConsentLink.objects.filter(pk=link.pk).update(cancelled_at=timezone.now())
             audit_record(
@@ -697,7 +705,9 @@ def waiver_grant(*, party_id: int, actor: User, basis: str, justification: str) 
     if len(justification) < 20:
         raise ConsentError("Write the justification for the waiver (at least a sentence).")
     with transaction.atomic():
-        party = Party.objects.select_for_update().select_related("asset").get(pk=party_id)
+        party = (
+            Party.objects.select_for_update(of=("self",)).select_related("asset").get(pk=party_id)
+        )
         if party.removed_at is not None:
             raise ConsentError("This party was removed from the asset.")
         if ConsentWaiver.objects.filter(party=party).exists():

@@ -94,7 +94,7 @@ def emit_asset_cleared(*, asset: Asset, signoff: Any, reason: str) -> OutboxEven
         type=EventType.ASSET_CLEARED,
         asset=asset,
         data={
-            "asset_uid": str(asset.uid),
+            "asset_uid": asset.uid.hex,
             "story_ref": asset.story_ref,
             "signoff_id": signoff.pk,
             "cleared_at": signoff.cleared_at,
@@ -109,7 +109,7 @@ def emit_clearance_revoked(*, asset: Asset, signoff: Any, reason: str) -> Outbox
         type=EventType.CLEARANCE_REVOKED,
         asset=asset,
         data={
-            "asset_uid": str(asset.uid),
+            "asset_uid": asset.uid.hex,
             "story_ref": asset.story_ref,
             "signoff_id": signoff.pk,
             "revoked_at": signoff.voided_at or timezone.now(),
@@ -133,7 +133,7 @@ def emit_consent_revoked(*, asset: Asset, lapse: Any, alert: Any) -> OutboxEvent
         type=EventType.CONSENT_REVOKED,
         asset=asset,
         data={
-            "asset_uid": str(asset.uid),
+            "asset_uid": asset.uid.hex,
             "story_ref": asset.story_ref,
             "kind": lapse.kind,
             "effective_at": lapse.effective_at,
@@ -170,7 +170,7 @@ def emit_label_changed(*, asset: Asset, label: Any) -> OutboxEvent | None:
         type=EventType.LABEL_CHANGED,
         asset=asset,
         data={
-            "asset_uid": str(asset.uid),
+            "asset_uid": asset.uid.hex,
             "story_ref": asset.story_ref,
             "label": {
                 "version": label.version,

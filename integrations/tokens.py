@@ -83,7 +83,11 @@ def token_revoke(*, token_id: int, actor: User | None = None) -> ApiToken:
     """Revoke a token (kept, never deleted, so the audit log and `last_used_at` stay readable).
     Revoking twice keeps the first time."""
     with transaction.atomic():
-        token = ApiToken.objects.select_for_update().select_related("integration").get(pk=token_id)
+        token = (
+            ApiToken.objects.select_for_update(of=("self",))
+            .select_related("integration")
+            .get(pk=token_id)
+        )
         if token.revoked_at is not None:
             return token
         token.revoked_at = timezone.now()

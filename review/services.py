@@ -272,7 +272,9 @@ def _transition(*, asset_id: int, actor: User, action: Action, note: str) -> Ass
     note = _clean_note(note, required=spec.needs_note, action=action)
     # The lock makes two editors acting at once take turns: the second one sees the first
     # one's result and is refused, instead of both transitions running.
-    asset = Asset.objects.select_for_update().select_related("uploaded_by").get(pk=asset_id)
+    asset = (
+        Asset.objects.select_for_update(of=("self",)).select_related("uploaded_by").get(pk=asset_id)
+    )
     denial = action_denial(asset, actor, action)
     if denial is not None:
         if denial.kind == "state":

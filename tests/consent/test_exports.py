@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from audit.models import AuditEvent
 from consent import exports as exports_module
+from consent import pdf as consent_pdf
 from consent.exports import ExportFilters, consent_export_request, export_assets
 from consent.models import ConsentExport, ExportStatus, PartyRole
 from consent.services import consent_revoke, party_add, person_create
@@ -179,7 +180,7 @@ def test_a_failed_build_says_why_and_stores_nothing(built, story, monkeypatch, m
     def broken(asset):
         raise RuntimeError("renderer out of paper")
 
-    monkeypatch.setattr(exports_module, "asset_consent_pdf", broken)
+    monkeypatch.setattr(consent_pdf, "asset_dossier", broken)
     before = media_files()
     export = built(story_ref="story-1")
     assert export.status == ExportStatus.FAILED

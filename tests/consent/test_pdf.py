@@ -6,24 +6,28 @@ audited."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.chain import event_hash
 from audit.models import AuditEvent
 from consent.completeness import consent_completeness
 from consent.models import ConsentMethod, ConsentRecord, PartyRole, Person
 from consent.pdf import (
-    JSON_NAME,
     RenderInTransaction,
     asset_consent_pdf,
     asset_dossier,
+    bulk_asset_renderer,
     person_consent_pdf,
 )
+from consent.pdf_writer import JSON_NAME, PdfJob, RendererProcess, RenderFailed
 from consent.records import document_sha256, record_document
 from consent.services import party_add, person_create
 from review.models import MediaKind
@@ -260,6 +264,30 @@ def test_queries_do_not_grow_with_parties(asset, scenario, reporter):
 def test_rendering_is_refused_inside_a_transaction(asset):
     with transaction.atomic(), pytest.raises(RenderInTransaction):
         asset_consent_pdf(asset)
+
+
+def test_bulk_renderer_renders_in_child_processes_it_replaces(asset, scenario, tmp_path):
+    in_process = pdf_json(asset_consent_pdf(asset), tmp_path / "here")
+    with bulk_asset_renderer(recycle_after=2) as render:
+        pdfs = [render(asset) for _ in range(3)]
+        child = render.process.pid
+    # Three documents, a new process after two: none of them this one.
+    assert render.process.started == 2 and child not in (None, os.getpid())
+    for n, pdf in enumerate(pdfs):
+        data = pdf_json(pdf, tmp_path / f"child{n}")
+        assert data["records"] == in_process["records"]
+
+
+def test_renderer_process_reports_a_failed_render(settings, tmp_path):
+    job = PdfJob("<p>x</p>", b"{}", str(tmp_path / "missing.css"), timezone.now())
+    with RendererProcess(cwd=settings.BASE_DIR) as renderer:
+        with pytest.raises(RenderFailed, match="missing.css"):
+            renderer.render(job)
+        # The process survives a failed document and renders the next one.
+        css = str(finders.find("css/consent-pdf.css"))
+        ok = PdfJob("<p>x</p>", b"{}", css, timezone.now())
+        assert renderer.render(ok).startswith(b"%PDF-")
+        assert renderer.started == 1
 
 
 # --- downloads -----------------------------------------------------------------------------------

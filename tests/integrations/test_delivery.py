@@ -216,6 +216,7 @@ def test_two_workers_racing_send_one_request(asset, webhook_endpoint, webhook_se
     in_flight = threading.Event()
     webhook_server.answer(Answer(204, hold=in_flight))
     delivery = new_delivery(asset)
+
     # The first worker holds the claim while its POST is in flight; the second arrives then.
     def first_worker() -> None:
         try:
@@ -269,6 +270,11 @@ def test_the_sweep_requeues_overdue_deliveries_only(
     with time_machine.travel(fresh_time + dt.timedelta(hours=3), tick=False):
         assert sorted(retry_due_deliveries()) == sorted([retrying.pk, fresh.pk])
     assert len(webhook_server.requests) == 3
+
+
+def test_the_sweep_runs_every_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["retry-due-deliveries"]
+    assert entry == {"task": retry_due_deliveries.name, "schedule": 60.0}
 
 
 def test_a_broker_that_is_down_does_not_break_the_commit(asset, monkeypatch, caplog):

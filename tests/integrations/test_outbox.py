@@ -150,7 +150,7 @@ def test_approval_emits_asset_cleared(cleared_asset):
     data = event.payload["data"]
     assert data["signoff_id"] == signoff.pk
     assert data["reason"] == "approved"
-    assert data["asset_uid"] == str(cleared_asset.uid)
+    assert data["asset_uid"] == cleared_asset.uid.hex  # as the API spells it
     assert data["second_approval"] is False
 
 
