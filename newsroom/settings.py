@@ -199,6 +199,9 @@ C2PA_REMOTE_MANIFEST_HOSTS: list[str] = env.list("C2PA_REMOTE_MANIFEST_HOSTS", d
 # The reader holds the whole file in memory (a 200 MB MP4 peaks near 235 MB RSS).
 C2PA_MAX_VERIFY_BYTES = env.int("C2PA_MAX_VERIFY_BYTES", default=600 * 1024 * 1024)
 C2PA_VERIFY_TIMEOUT = env.float("C2PA_VERIFY_TIMEOUT", default=60.0)
+# Files above this are read in a child process (provenance/isolated.py): its memory is returned
+# when it exits and a hung or crashing read is killed, not left in the web or worker process.
+C2PA_IN_PROCESS_MAX_BYTES = env.int("C2PA_IN_PROCESS_MAX_BYTES", default=32 * 1024 * 1024)
 PROVENANCE_DETECTORS: list[str] = env.list(
     "PROVENANCE_DETECTORS", default=["provenance.detectors.CredentialSignalsDetector"]
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from io import BytesIO
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import c2pa
 
@@ -80,6 +81,18 @@ class Verification:
             return sum(1 + count(node.get("children", [])) for node in nodes)
 
         return count(self.ingredients)
+
+
+def remote_fetch_permitted(url: str, *, enabled: bool, hosts: list[str]) -> bool:
+    """Fetch a remote manifest only when fetching is on and the URL's host is on the allow-list
+    (an empty list allows any https host): the desk never calls arbitrary servers by default."""
+    if not enabled or not url:
+        return False
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return False
+    allowed = [h.lower() for h in hosts]
+    return not allowed or parts.hostname.lower() in allowed
 
 
 def reader_context(

@@ -9,8 +9,10 @@ from __future__ import annotations
 import concurrent.futures
 import importlib
 import logging
+import os
+import shutil
+import tempfile
 import time
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -18,6 +20,7 @@ from django.db import transaction
 
 from audit.services import audit_record
 from provenance.detectors import Detector, DetectorFacts
+from provenance.isolated import verify_in_child
 from provenance.models import (
     DetectorRun,
     DetectorStatus,
@@ -27,7 +30,13 @@ from provenance.models import (
     TrustList,
     TrustRecheck,
 )
-from provenance.reader import Verification, library_version, reader_context, verify_stream
+from provenance.reader import (
+    Verification,
+    library_version,
+    reader_context,
+    remote_fetch_permitted,
+    verify_stream,
+)
 from provenance.states import (
     CAPTURE_SOURCE_TYPES,
     SYNTHETIC_SOURCE_TYPES,
@@ -46,15 +55,11 @@ _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix=
 
 
 def remote_fetch_allowed(url: str) -> bool:
-    """Fetch a remote manifest only when fetching is on and the URL's host is on the allow-list
-    (an empty list allows any https host): the desk never calls arbitrary servers by default."""
-    if not settings.C2PA_REMOTE_MANIFEST_FETCH or not url:
-        return False
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
-        return False
-    hosts = [h.lower() for h in settings.C2PA_REMOTE_MANIFEST_HOSTS]
-    return not hosts or parts.hostname.lower() in hosts
+    return remote_fetch_permitted(
+        url,
+        enabled=settings.C2PA_REMOTE_MANIFEST_FETCH,
+        hosts=settings.C2PA_REMOTE_MANIFEST_HOSTS,
+    )
 
 
 def _verify_file(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMetadata]:
@@ -68,6 +73,9 @@ def _verify_file(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMet
             ),
             XmpMetadata(),
         )
+
+    if asset.size_bytes > settings.C2PA_IN_PROCESS_MAX_BYTES:
+        return _verify_in_child(asset, trust)
 
     def work() -> tuple[Verification, XmpMetadata]:
         with asset.file.open("rb") as handle:
@@ -91,6 +99,48 @@ def _verify_file(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMet
             ),
             XmpMetadata(),
         )
+    except FileNotFoundError:
+        return Verification(
+            ProvenanceState.UNREADABLE, error="The stored file is missing."
+        ), XmpMetadata()
+    except Exception as exc:  # hostile media: a finding with its reason, never a crash
+        logger.exception("verification of asset %s failed", asset.pk)
+        return (
+            Verification(
+                ProvenanceState.UNREADABLE,
+                error=f"The file could not be read: {type(exc).__name__}: {exc}"[:2000],
+            ),
+            XmpMetadata(),
+        )
+
+
+def _verify_in_child(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMetadata]:
+    """Large files are read in a child process (provenance/isolated.py says why). The child
+    needs a local path: storage without one (S3) is copied to a temporary file in chunks."""
+
+    def run(path: str) -> tuple[Verification, XmpMetadata]:
+        return verify_in_child(
+            path,
+            asset.media_type,
+            trust_anchors=trust.anchors,
+            allowed_list=trust.allowed,
+            remote_fetch=settings.C2PA_REMOTE_MANIFEST_FETCH,
+            remote_hosts=settings.C2PA_REMOTE_MANIFEST_HOSTS,
+            timeout=settings.C2PA_VERIFY_TIMEOUT,
+        )
+
+    try:
+        try:
+            local_path = asset.file.path
+        except NotImplementedError:
+            with tempfile.NamedTemporaryFile(suffix=".media") as copy:
+                with asset.file.open("rb") as source:
+                    shutil.copyfileobj(source, copy, 1024 * 1024)
+                copy.flush()
+                return run(copy.name)
+        if not os.path.exists(local_path):
+            raise FileNotFoundError(local_path)
+        return run(local_path)
     except FileNotFoundError:
         return Verification(
             ProvenanceState.UNREADABLE, error="The stored file is missing."

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -184,7 +184,9 @@ def _inspect_file(asset: Asset) -> CheckOutcome:
                 try:
                     with Image.open(handle) as image:
                         facts["width"], facts["height"] = image.size
-                except (UnidentifiedImageError, OSError) as exc:
+                # Pillow raises far more than OSError on hostile input: DecompressionBombError,
+                # SyntaxError, ValueError, struct.error. Any of them is a finding, not a crash.
+                except Exception as exc:
                     problems.append(f"The image could not be decoded: {exc}")
     except FileNotFoundError:
         problems.append("The stored file is missing.")

@@ -4,6 +4,7 @@ command returns."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from provenance.models import ProvenanceReport
 from review.intake import IntakeError, sha256_of_path
 from review.models import Asset, AssetSource
 from review.services import asset_intake, asset_run_checks
+
+logger = logging.getLogger(__name__)
 
 
 def _files(paths: list[str]) -> Iterator[Path]:
@@ -73,6 +76,14 @@ class Command(BaseCommand):
             except (IntakeError, OSError) as exc:
                 failures += 1
                 line = {"filename": path.name, "path": str(path), "error": str(exc)}
+            except Exception as exc:  # one bad file never stops a wire folder's intake
+                logger.exception("ingest of %s failed", path)
+                failures += 1
+                line = {
+                    "filename": path.name,
+                    "path": str(path),
+                    "error": f"{type(exc).__name__}: {exc}",
+                }
             self._emit(line, as_json=options["json"])
         if failures:
             raise CommandError(f"{failures} file(s) could not be ingested.", returncode=1)
