@@ -9,6 +9,7 @@ Runs outside any transaction (signing and reading are native work on the whole f
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import c2pa
+import pillow_heif
 from django.conf import settings
-from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin
 
 from labeling.badge import burn_badge, disclosure_slate
 from labeling.models import BadgeOutcome, Classification, Label, ManifestPlacement
@@ -56,6 +58,15 @@ C2PA_FORMAT = {"audio/x-flac": "audio/flac", "audio/m4a": "audio/mp4"}
 
 class RenditionError(Exception):
     """The rendition could not be made or did not verify; the message says why."""
+
+
+@functools.cache
+def register_heif_opener() -> None:
+    """Teach Pillow to decode HEIC/HEIF (phones' default format). Pillow's plugin registry is
+    process-wide, so this runs once per process: from the app's ready() for every process that
+    loads Django, and again (a cached no-op) before decoding, for callers such as the
+    benchmark that build renditions without going through the app registry."""
+    pillow_heif.register_heif_opener()
 
 
 @dataclass
@@ -132,11 +143,12 @@ def _manifest(
 def _labeled_image(
     original: bytes, media_type: str, label: Label, xmp: bytes
 ) -> tuple[bytes, str, BadgeResultLike]:
+    register_heif_opener()
     try:
         with Image.open(io.BytesIO(original)) as opened:
             image = ImageOps.exif_transpose(opened)
             image.load()
-    except (UnidentifiedImageError, OSError) as exc:
+    except Exception as exc:  # Pillow raises many kinds on hostile input (bombs, broken chunks)
         raise RenditionError(f"The image could not be decoded: {exc}") from None
     result = burn_badge(image, label.name)
     out_type = media_type if media_type in IMAGE_OUTPUTS else "image/jpeg"
