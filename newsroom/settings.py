@@ -210,6 +210,7 @@ PROVENANCE_DETECTOR_TIMEOUT = env.float("PROVENANCE_DETECTOR_TIMEOUT", default=2
 CHECK_STUCK_AFTER_SECONDS = env.int("CHECK_STUCK_AFTER_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "review.tasks.sweep_stuck_checks", "schedule": 300.0},
+    "trust-files-watch": {"task": "provenance.tasks.trust_files_watch", "schedule": 300.0},
     "expire-consents": {"task": "consent.tasks.expire_consents", "schedule": 3600.0},
     # Webhook retries too far off for a countdown, and deliveries whose message was lost.
     "retry-due-deliveries": {

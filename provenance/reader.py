@@ -20,6 +20,9 @@ import c2pa
 from provenance.states import ProvenanceState, source_type_term
 
 MAX_INGREDIENT_DEPTH = 16
+# Ingredients may share manifests (a diamond of edits), so a hostile store of a few kilobytes
+# can describe a tree of billions of nodes within the depth limit: cap the nodes walked too.
+MAX_INGREDIENT_NODES = 500
 MAX_THUMBNAIL_BYTES = 512 * 1024
 
 # The c2pa library reads these formats by MIME type; anything else is "unsupported" without
@@ -188,10 +191,18 @@ def _ingredient_state(ingredient: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def _ingredient_tree(
-    store: dict[str, Any], manifest: dict[str, Any], depth: int, seen: set[str]
+    store: dict[str, Any],
+    manifest: dict[str, Any],
+    depth: int,
+    seen: set[str],
+    budget: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    nodes = []
+    budget = [MAX_INGREDIENT_NODES] if budget is None else budget  # shared by the whole walk
+    nodes: list[dict[str, Any]] = []
     for ingredient in manifest.get("ingredients") or []:
+        if budget[0] <= 0:
+            break  # the caller marks its node truncated
+        budget[0] -= 1
         state, codes = _ingredient_state(ingredient)
         label = ingredient.get("active_manifest") or ""
         child_manifest = store.get("manifests", {}).get(label) if label else None
@@ -212,8 +223,10 @@ def _ingredient_tree(
             # A manifest store is a graph; guard against cycles and absurd depth.
             if label not in seen and depth < MAX_INGREDIENT_DEPTH:
                 node["children"] = _ingredient_tree(
-                    store, child_manifest, depth + 1, seen | {label}
+                    store, child_manifest, depth + 1, seen | {label}, budget
                 )
+                if len(node["children"]) < len(child_manifest.get("ingredients") or []):
+                    node["truncated"] = True
             elif depth >= MAX_INGREDIENT_DEPTH:
                 node["truncated"] = True
         nodes.append(node)
@@ -244,8 +257,12 @@ def _thumbnails(reader: c2pa.Reader, identifiers: dict[str, str]) -> dict[str, t
 
 
 def _thumbnail_ids(
-    manifest: dict[str, Any], store: dict[str, Any], depth: int = 0
+    manifest: dict[str, Any],
+    store: dict[str, Any],
+    depth: int = 0,
+    visited: set[str] | None = None,
 ) -> dict[str, str]:
+    visited = set() if visited is None else visited  # each manifest once: shared ones too
     ids: dict[str, str] = {}
     thumb = manifest.get("thumbnail") or {}
     if thumb.get("identifier"):
@@ -254,9 +271,11 @@ def _thumbnail_ids(
         thumb = ingredient.get("thumbnail") or {}
         if thumb.get("identifier"):
             ids[thumb["identifier"]] = thumb.get("format", "image/jpeg")
-        child = store.get("manifests", {}).get(ingredient.get("active_manifest") or "")
-        if child is not None and depth < MAX_INGREDIENT_DEPTH:
-            ids.update(_thumbnail_ids(child, store, depth + 1))
+        label = ingredient.get("active_manifest") or ""
+        child = store.get("manifests", {}).get(label)
+        if child is not None and label not in visited and depth < MAX_INGREDIENT_DEPTH:
+            visited.add(label)
+            ids.update(_thumbnail_ids(child, store, depth + 1, visited))
     return ids
 
 

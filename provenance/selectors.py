@@ -13,6 +13,7 @@ from provenance.explanations import (
     source_type_label,
 )
 from provenance.models import DetectorRun, ProvenanceReport, TrustList, TrustRecheck
+from provenance.reader import library_version
 from provenance.states import GENERATIVE_SOURCE_TYPES, SYNTHETIC_SOURCE_TYPES
 from provenance.trust import effective_trust
 from review.models import Asset
@@ -104,5 +105,6 @@ def trust_overview() -> dict[str, Any]:
     return {
         "bundles": list(TrustList.objects.select_related("uploaded_by").order_by("-created_at")),
         "fingerprint": trust.fingerprint,
+        "library_version": library_version(),
         "rechecks": list(TrustRecheck.objects.order_by("-created_at")[:5]),
     }

@@ -17,6 +17,7 @@ import time
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from audit.services import audit_record
 from provenance.detectors import Detector, DetectorFacts
@@ -346,6 +347,39 @@ def trust_list_retire(*, bundle_id: int, actor: User) -> TrustRecheck:
             details={"kind": bundle.kind, "sha256": bundle.sha256},
         )
     return _start_recheck(actor)
+
+
+def trust_change_watch() -> TrustRecheck | None:
+    """The bundle files named in settings can change under a running server (an operator drops
+    in this month's C2PA trust list). Periodically: when assets in review were last verified
+    under another trust than today's, start one re-check for the new fingerprint."""
+    fingerprint = effective_trust().fingerprint
+    with transaction.atomic():
+        # The head of the audit chain is locked by audit_record below, which serialises two
+        # beats racing here; the exists() check then sees the other's re-check.
+        if TrustRecheck.objects.filter(trust_fingerprint=fingerprint).exists():
+            return None
+        latest = (
+            ProvenanceReport.objects.filter(asset=OuterRef("pk"))
+            .order_by("-created_at", "-pk")
+            .values("trust_fingerprint")[:1]
+        )
+        stale = (
+            Asset.objects.filter(status__in=ASSETS_TO_RECHECK)
+            .annotate(fingerprint=Subquery(latest))
+            .filter(fingerprint__isnull=False)
+            .exclude(fingerprint=fingerprint)
+        )
+        if not stale.exists():
+            return None
+        recheck = _start_recheck(None)
+        audit_record(
+            actor=None,
+            action="trust.files_changed",
+            obj=recheck,
+            details={"trust_fingerprint": fingerprint, "assets": recheck.total},
+        )
+        return recheck
 
 
 def _start_recheck(actor: User | None) -> TrustRecheck:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from provenance.services import trust_recheck_finish, trust_recheck_step
+from provenance.services import trust_change_watch, trust_recheck_finish, trust_recheck_step
 
 
 @shared_task(acks_late=True)
@@ -24,3 +24,11 @@ def provenance_verify(asset_id: int, reason: str, requested_by_id: int | None = 
     user = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
     report = provenance_verify_asset(asset_id=asset_id, reason=reason, requested_by=user)
     return str(report.state)
+
+
+@shared_task
+def trust_files_watch() -> int | None:
+    """Periodic (celery beat): re-check the assets in review when the trust bundle files named
+    in settings changed on disk."""
+    recheck = trust_change_watch()
+    return recheck.pk if recheck is not None else None

@@ -58,7 +58,9 @@ def _file_text(path: str) -> str:
     if not path:
         return ""
     file = Path(path)
-    return file.read_text(encoding="ascii").strip() + "\n" if file.is_file() else ""
+    text = file.read_text(encoding="ascii").strip() if file.is_file() else ""
+    # An empty bundle passed to the reader fails every read ("COSE error parsing certificate").
+    return text + "\n" if text else ""
 
 
 def effective_trust() -> TrustBundle:
