@@ -54,8 +54,10 @@ class Command(BaseCommand):
             if created:
                 user.set_password(password)
                 user.email = f"{username}@proofdesk.example"
+                # Staff (to reach /admin/) but not a superuser: a superuser holds every
+                # permission, so the demo admin could approve and waive consent, which the
+                # Administrator role is not meant to do.
                 user.is_staff = role == Role.ADMIN
-                user.is_superuser = role == Role.ADMIN
                 user.save()
             user.groups.add(Group.objects.get(name=role))
             users[username] = user
@@ -95,6 +97,28 @@ class Command(BaseCommand):
         except (LabelingError, services.ActionRefused) as exc:
             # Without signing credentials (make run sets them up) it stays in review.
             self.stdout.write(f"Asset #{asset.pk} left in review: {exc}")
+
+    def _ready_for_signoff(self, asset: Asset, *, editor: User) -> bool:
+        """Everything the sign-off gate asks for except the approval itself, so an editor who
+        did not upload it can approve it from the demo. False when the rendition cannot be
+        signed (no signing credentials): the asset then stays in review with that item open."""
+        seed_creator_consent(asset=asset, name="Mei Tanaka", email="mei.tanaka@example.org")
+        classification_set(
+            asset_id=asset.pk,
+            actor=editor,
+            source_type="trainedAlgorithmicMedia",
+            techniques=[Technique.WHOLLY_SYNTHETIC],
+            purpose=Purpose.ILLUSTRATION,
+            certainty=Certainty.DECLARED,
+            note="Commissioned from our illustrator, who made it with an image generator.",
+        )
+        label_set(asset_id=asset.pk, actor=editor, term_key="ai-illustration", language="en")
+        try:
+            rendition_create(asset_id=asset.pk, actor=editor)
+        except LabelingError as exc:
+            self.stdout.write(f"Asset #{asset.pk} not ready for sign-off: {exc}")
+            return False
+        return True
 
     # No transaction around the whole demo: each service commits on its own, so the checks and
     # renditions queued after commit run in order, as they would in use.
@@ -192,6 +216,18 @@ class Command(BaseCommand):
         seed_consent_demo(users=users, complete=published, incomplete=flood)
         self._publish_ai_portrait(published, editor2=editor2, legal=users["legal"])
         seed_labeling_demo(asset=flood, editor=editor, out=self.stdout)
+        # In review with the whole checklist done (no real person shown, so no second
+        # approval): what `editor` can approve. The flood picture above is the one still
+        # missing consent.
+        ready = image(
+            reporter,
+            "heatwave-ai-illustration.jpg",
+            9,
+            source=AssetSource.COMMISSIONED,
+            story_ref="heatwave-2026",
+            description="Commissioned AI illustration for the heatwave explainer.",
+        )
+        ready_ok = self._ready_for_signoff(ready, editor=editor2)
         rejected = image(
             reporter2,
             "fake-celebrity-endorsement.jpg",
@@ -215,3 +251,7 @@ class Command(BaseCommand):
             f"Created {made} demo assets (audio: #{nonlocal_audio.pk}); consent complete on "
             f"#{published.pk}, missing on #{flood.pk}."
         )
+        if ready_ok:
+            self.stdout.write(
+                f"Ready for an editor to approve: #{ready.pk} {ready.original_filename}."
+            )
