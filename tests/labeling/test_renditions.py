@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import c2pa
 import pytest
@@ -23,6 +25,7 @@ from provenance.certificates import make_dev_certificates
 from provenance.states import IPTC_DST_PREFIX
 from provenance.xmp import read_xmp
 from tests.factories import jpeg_bytes
+from tests.provenance.media import make_signer, signed_jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +292,131 @@ def test_make_dev_signing_cert_and_render_rendition_commands(
     assert store["validation_state"] == "Trusted"
     with pytest.raises(CommandError, match="No asset #999999"):
         call_command("render_rendition", "999999", "--out", str(target))
+
+
+# --- the original's own credentials inside the ingredient ---------------------------------------
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "c2pa-corpus"
+CORPUS = Path(os.environ.get("C2PA_CORPUS", DEFAULT_CORPUS))
+
+
+def own_store(data: bytes, media_type: str = "image/jpeg") -> dict[str, Any]:
+    """The original's manifest store, read on its own (no trust anchors needed for its label)."""
+    context = c2pa.Context.from_dict({"verify": {"remote_manifest_fetch": False}})
+    with c2pa.Reader(media_type, io.BytesIO(data), context=context) as reader:
+        store: dict[str, Any] = json.loads(reader.json())
+    return store
+
+
+def parent_of(store: dict[str, Any]) -> dict[str, Any]:
+    manifest = store["manifests"][store["active_manifest"]]
+    parents = [i for i in manifest["ingredients"] if i["relationship"] == "parentOf"]
+    assert len(parents) == 1
+    parent: dict[str, Any] = parents[0]
+    return parent
+
+
+def signed_original_asset(make_asset, editor, original: bytes):
+    asset = make_asset(
+        file=ContentFile(original, name="agency.jpg"), original_filename="agency.jpg"
+    )
+    classification_set(
+        asset_id=asset.pk,
+        actor=editor,
+        source_type="trainedAlgorithmicMedia",
+        techniques=["wholly_synthetic"],
+        purpose="illustration",
+        certainty=Certainty.CONFIRMED,
+    )
+    label_set(asset_id=asset.pk, actor=editor, term_key="ai-generated", language="en")
+    return asset
+
+
+def test_the_originals_own_manifest_is_carried_inside_the_ingredient(
+    make_asset, editor, signing_keys
+):
+    agency = make_signer("Example Agency")
+    original = signed_jpeg(
+        agency,
+        source_type="trainedAlgorithmicMedia",
+        software_agent="Image Generator 3",
+        base=jpeg_bytes((90, 140, 60), size=(640, 480)),
+    )
+    original_label = own_store(original)["active_manifest"]
+    asset = signed_original_asset(make_asset, editor, original)
+
+    rendition = rendition_create(asset_id=asset.pk, actor=editor)
+
+    # An independent reader that trusts only the newsroom's root.
+    store = read_back(file_bytes(rendition.file), "image/jpeg", signing_keys / "root.pem")
+    assert store["validation_state"] == "Trusted"
+    parent = parent_of(store)
+    assert parent["active_manifest"] == original_label
+    carried = store["manifests"][original_label]
+    assert carried["signature_info"]["issuer"] == "Example Agency"
+    assert carried["claim_generator_info"][0]["name"] == "Proofdesk Tests"
+    created = carried["assertions"][0]["data"]["actions"][0]
+    assert created["action"] == "c2pa.created"
+    assert created["digitalSourceType"] == IPTC_DST_PREFIX + "trainedAlgorithmicMedia"
+    assert created["softwareAgent"]["name"] == "Image Generator 3"
+    # The original's verdict, as written into the ingredient when signing: intact, and its
+    # signer (not one of the newsroom's anchors) not passed off as trusted.
+    verdict = parent["validation_results"]["activeManifest"]
+    assert "assertion.dataHash.match" in {s["code"] for s in verdict["success"]}
+    assert [f["code"] for f in verdict["failure"]] == ["signingCredential.untrusted"]
+
+
+def test_the_corpus_c_jpg_keeps_its_credentials_inside_the_ingredient(
+    make_asset, editor, signing_keys
+):
+    path = CORPUS / "C.jpg"
+    if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"The C2PA corpus is missing at {CORPUS} (set C2PA_CORPUS).")
+        pytest.skip(f"no C2PA corpus at {CORPUS} (set C2PA_CORPUS); CI fails instead")
+    original = path.read_bytes()
+    theirs = own_store(original)
+    asset = signed_original_asset(make_asset, editor, original)
+
+    rendition = rendition_create(asset_id=asset.pk, actor=editor)
+
+    store = read_back(file_bytes(rendition.file), "image/jpeg", signing_keys / "root.pem")
+    assert store["validation_state"] == "Trusted"
+    parent = parent_of(store)
+    assert parent["active_manifest"] == theirs["active_manifest"]
+    carried = store["manifests"][theirs["active_manifest"]]
+    original_manifest = theirs["manifests"][theirs["active_manifest"]]
+    assert carried["signature_info"] == original_manifest["signature_info"]
+    # C.jpg is a version 1 claim: its generator is a plain string.
+    assert carried.get("claim_generator") == original_manifest.get("claim_generator")
+    assert carried.get("claim_generator_info") == original_manifest.get("claim_generator_info")
+    assert {a["label"] for a in carried["assertions"]} == {
+        a["label"] for a in original_manifest["assertions"]
+    }
+
+
+def test_the_disclosure_assertion_carries_term_text_certainty_and_policy(
+    classified, editor, signing_keys, settings
+):
+    settings.DISCLOSURE_POLICY_URL = "https://news.example/standards/synthetic-media"
+    label = label_set(
+        asset_id=classified.asset_id,
+        actor=editor,
+        term_key="ai-generated",
+        language="es",
+    )
+    rendition = rendition_create(asset_id=classified.asset_id, actor=editor)
+
+    store = read_back(file_bytes(rendition.file), "image/jpeg", signing_keys / "root.pem")
+    manifest = store["manifests"][store["active_manifest"]]
+    disclosure = {a["label"]: a["data"] for a in manifest["assertions"]}["org.proofdesk.disclosure"]
+    assert disclosure["term"] == "ai-generated"
+    assert disclosure["label"] == "Generado con IA"
+    assert disclosure["text"] == label.text and label.text.startswith("Este contenido (imagen)")
+    assert disclosure["language"] == "es"
+    assert disclosure["certainty"] == "confirmed"
+    assert disclosure["policy_url"] == "https://news.example/standards/synthetic-media"
+    assert disclosure["digital_source_type"] == IPTC_DST_PREFIX + "trainedAlgorithmicMedia"
+    assert disclosure["techniques"] == ["wholly_synthetic"]
+    assert disclosure["newsroom"] == "Test Newsroom"
+    assert disclosure["label_version"] == label.version
