@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -12,6 +13,8 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from review import services
+from review.demo import demo_audio
+from review.intake import HashingUploadHandler
 from review.models import Asset, AssetStatus, MediaKind
 from tests.factories import jpeg_bytes, png_bytes
 from tests.review.helpers import ELF_BYTES, MP4_BYTES, TEXT_BYTES, WAV_BYTES, upload_file
@@ -223,6 +226,87 @@ def test_size_limit_boundary(settings, reporter_client, post_upload, media_files
     assert response.status_code == 400
     assert list(Asset.objects.values_list("original_filename", flat=True)) == ["fits.jpg"]
     assert len(media_files()) == 1
+
+
+# --- streaming -------------------------------------------------------------------------------
+
+CHUNK = 64 * 1024  # Django's TemporaryFileUploadHandler.chunk_size
+
+
+@pytest.fixture
+def upload_temp_dir(settings, tmp_path):
+    """Uploads stream to this folder, so what is left in it afterwards can be counted."""
+    folder = tmp_path / "upload-tmp"
+    folder.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(folder)
+    return folder
+
+
+@pytest.fixture
+def streamed_chunks(monkeypatch):
+    """Every chunk the upload handler receives, with the temporary file it was writing to:
+    proof the file came through in pieces rather than whole."""
+    seen: list[tuple[int, str]] = []
+    original = HashingUploadHandler.receive_data_chunk
+
+    def spy(self, raw_data, start):
+        path = self.file.temporary_file_path()
+        assert Path(path).is_file()  # on disk while it streams, not in memory
+        seen.append((len(raw_data), path))
+        return original(self, raw_data, start)
+
+    monkeypatch.setattr(HashingUploadHandler, "receive_data_chunk", spy)
+    return seen
+
+
+def test_large_upload_is_streamed_in_chunks_and_hashed_on_the_way(
+    reporter_client, post_upload, upload_temp_dir, streamed_chunks, media_files
+):
+    content = demo_audio(seconds=10.0)  # a real WAV of about 313 KiB
+    assert len(content) > 4 * CHUNK
+
+    response = post_upload(reporter_client, upload_file("interview.wav", content))
+
+    assert response.status_code == 200
+    sizes = [size for size, _ in streamed_chunks]
+    # The parser's chunks do not line up with the file (the multipart headers share the
+    # first), so count at least the whole chunks in it, none bigger than a chunk.
+    assert len(sizes) >= len(content) // CHUNK >= 4
+    assert max(sizes) == CHUNK and sum(sizes) == len(content)
+    assert {Path(path).parent for _, path in streamed_chunks} == {upload_temp_dir}
+    asset = Asset.objects.get()
+    # The digest the handler computed while the chunks went by, before any check re-reads it.
+    assert asset.sha256 == hashlib.sha256(content).hexdigest()
+    assert (asset.size_bytes, asset.media_type) == (len(content), "audio/x-wav")
+    with asset.file.open("rb") as handle:
+        assert handle.read() == content
+    assert len(media_files()) == 1
+    assert list(upload_temp_dir.iterdir()) == []
+
+
+def test_upload_crossing_the_limit_part_way_is_refused_and_leaves_nothing(
+    settings, reporter_client, post_upload, upload_temp_dir, streamed_chunks, media_files
+):
+    content = demo_audio(seconds=10.0)
+    settings.MAX_UPLOAD_SIZE = 150 * 1024  # passed during the third chunk
+
+    response = post_upload(reporter_client, upload_file("long-interview.wav", content))
+
+    assert response.status_code == 400
+    assert (
+        "<strong>long-interview.wav</strong>: The file is larger than the 150.0\xa0KB limit."
+        in response.content.decode()
+    )
+    # Two chunks were written before the third crossed the limit; the rest of the file never
+    # reached the handler.
+    sizes = [size for size, _ in streamed_chunks]
+    assert len(sizes) == 3 and max(sizes) <= CHUNK
+    assert sum(sizes[:2]) <= settings.MAX_UPLOAD_SIZE < sum(sizes) < len(content)
+    temp_path = Path(streamed_chunks[0][1])
+    assert temp_path.parent == upload_temp_dir
+    assert not temp_path.exists()
+    assert list(upload_temp_dir.iterdir()) == []
+    assert_nothing_stored(media_files)
 
 
 def test_several_files_with_one_bad_keeps_the_good_ones(
