@@ -52,6 +52,13 @@ EMBEDDABLE = {
     "audio/m4a",
     "audio/x-flac",
 }
+# What the read-back's failure codes mean for the operator; other codes are shown as they are.
+READ_BACK_FAILURES = {
+    "signingCredential.untrusted": "the signing certificate does not chain to that root",
+    "signingCredential.expired": "the signing certificate has expired",
+    "assertion.dataHash.mismatch": "the file changed after signing",
+    "claimSignature.mismatch": "the signature does not match the manifest",
+}
 # The library's names for a few sniffed types.
 C2PA_FORMAT = {"audio/x-flac": "audio/flac", "audio/m4a": "audio/mp4"}
 
@@ -238,9 +245,10 @@ def verify_rendition(
     manifest = (store.get("manifests") or {}).get(active) or {}
     labels = {a.get("label") for a in manifest.get("assertions") or []}
     if failures or not trusted:
+        reasons = [READ_BACK_FAILURES.get(str(code), str(code)) for code in failures]
         raise RenditionError(
             "The signed rendition does not verify against the newsroom's root "
-            f"({', '.join(failures) or 'signer not trusted'}); it was not stored."
+            f"({'; '.join(reasons) or 'signer not trusted'}); it was not stored."
         )
     if DISCLOSURE_ASSERTION not in labels:
         raise RenditionError("The disclosure assertion is missing from the signed rendition.")

@@ -3,8 +3,9 @@ environment (SIGNING_CERT_CHAIN, SIGNING_KEY) and checked before anything is sig
 
 `load_signing_credentials` refuses, with a message an operator can act on, a missing file, an
 unreadable certificate or key, a key that does not belong to the certificate, a certificate
-that is expired or not yet valid, or one c2pa would refuse (CA, no digitalSignature). The same
-checks feed `manage.py check` and the asset page.
+that is expired or not yet valid, one c2pa would refuse (CA, no digitalSignature), or a chain
+that does not lead to the newsroom's trust anchor. The same checks feed `manage.py check` and
+the asset page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import c2pa
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.conf import settings
@@ -129,6 +131,7 @@ def load_signing_credentials(now: dt.datetime | None = None) -> SigningCredentia
     _check_leaf(leaf, now)
     algorithm = _algorithm(key)
     anchor = _anchor_pem(chain)
+    _check_chains_to(chain, anchor)
     organisations = leaf.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
     return SigningCredentials(
         chain_pem=chain_bytes.decode("ascii"),
@@ -156,6 +159,36 @@ def _anchor_pem(chain: list[x509.Certificate]) -> str:
     raise SigningUnavailable(
         "The chain does not end in the newsroom's root certificate; add it to the chain or "
         "set SIGNING_TRUST_ANCHOR to its PEM file."
+    )
+
+
+def _common_name(certificate: x509.Certificate) -> str:
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return f"“{names[0].value!s}”" if names else certificate.subject.rfc4514_string()
+
+
+def _check_chains_to(chain: list[x509.Certificate], anchor_pem: str) -> None:
+    """The chain must end in (or be issued by) the anchor: otherwise every rendition would fail
+    its read-back, and the operator should hear so from `manage.py check`, not from an editor.
+    The library still checks the whole chain when the rendition is read back."""
+    try:
+        anchors = x509.load_pem_x509_certificates(anchor_pem.encode("ascii"))
+    except ValueError as exc:
+        raise SigningUnavailable(f"The newsroom's trust anchor cannot be read: {exc}") from None
+    top = chain[-1]
+    for anchor in anchors:
+        if top == anchor:
+            return
+        try:
+            top.verify_directly_issued_by(anchor)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        return
+    raise SigningUnavailable(
+        "The signing certificate does not chain to the newsroom's trust anchor "
+        f"({', '.join(_common_name(a) for a in anchors)}): its renditions would not "
+        "verify. Point SIGNING_TRUST_ANCHOR at the root that issued the signing certificate, "
+        "or leave it empty to use the root at the end of the chain."
     )
 
 

@@ -3,6 +3,7 @@ with only the newsroom's root as anchor, Pillow for the pixels, the XMP packet f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -420,3 +421,50 @@ def test_the_disclosure_assertion_carries_term_text_certainty_and_policy(
     assert disclosure["techniques"] == ["wholly_synthetic"]
     assert disclosure["newsroom"] == "Test Newsroom"
     assert disclosure["label_version"] == label.version
+
+
+# --- never passed off as signed: a trust anchor that is not the signer's root -------------------
+
+
+def test_a_trust_anchor_that_is_not_the_signers_root_is_refused_before_signing(
+    classified, editor, signing_keys, settings, tmp_path, media_files
+):
+    before = media_files()
+    (tmp_path / "another-root.pem").write_text(make_dev_certificates(organisation="Other").root_pem)
+    settings.SIGNING_TRUST_ANCHOR = str(tmp_path / "another-root.pem")
+    label_ai(classified.asset_id, editor)
+
+    with pytest.raises(LabelingError) as refused:
+        rendition_create(asset_id=classified.asset_id, actor=editor)
+
+    assert str(refused.value).startswith("The newsroom cannot sign renditions:")
+    assert "does not chain to the newsroom's trust anchor (“Other Root CA”)" in str(refused.value)
+    assert not Rendition.objects.exists()
+    assert media_files() == before
+    assert not AuditEvent.objects.filter(action="label.rendition_signed").exists()
+
+
+def test_a_rendition_that_does_not_verify_against_the_anchor_is_not_stored(
+    classified, editor, signing_keys, monkeypatch, media_files
+):
+    """The read-back is the last line: credentials that pass every check before signing (here
+    forced, as a library that rejects the chain would) still leave nothing behind."""
+    before = media_files()
+    other_root = make_dev_certificates(organisation="Other").root_pem
+    loaded = load_signing_credentials()
+    monkeypatch.setattr(
+        "labeling.services.load_signing_credentials",
+        lambda: dataclasses.replace(loaded, anchor_pem=other_root),
+    )
+    label_ai(classified.asset_id, editor)
+
+    with pytest.raises(LabelingError) as refused:
+        rendition_create(asset_id=classified.asset_id, actor=editor)
+
+    assert str(refused.value) == (
+        "The signed rendition does not verify against the newsroom's root (the signing "
+        "certificate does not chain to that root); it was not stored."
+    )
+    assert not Rendition.objects.exists()
+    assert media_files() == before
+    assert not AuditEvent.objects.filter(action="label.rendition_signed").exists()

@@ -483,6 +483,27 @@ def test_an_expired_certificate_is_reported_on_the_page(
     assert response.status_code == 409 and not Rendition.objects.exists()
 
 
+def test_a_trust_anchor_that_is_not_the_signers_root_is_reported_and_nothing_is_stored(
+    editor_client, labeled, settings, tmp_path, signing_keys, media_files
+):
+    from provenance.certificates import make_dev_certificates
+
+    (tmp_path / "another-root.pem").write_text(make_dev_certificates(organisation="Other").root_pem)
+    settings.SIGNING_TRUST_ANCHOR = str(tmp_path / "another-root.pem")
+    before = media_files()
+    page = editor_client.get(panel_url(labeled.asset_id)).content.decode()
+    assert 'data-ok="false"' in page
+    assert "does not chain to the newsroom&#x27;s trust anchor (“Other Root CA”)" in page
+
+    response = editor_client.post(render_url(labeled.asset_id), headers=HTMX)
+    assert response.status_code == 409
+    assert "The newsroom cannot sign renditions: The signing certificate does not chain" in (
+        response.content.decode()
+    )
+    assert not Rendition.objects.exists()
+    assert media_files() == before
+
+
 def test_render_before_labeling_is_refused(editor_client, classified, signing_keys):
     response = editor_client.post(render_url(classified.asset_id), headers=HTMX)
     assert response.status_code == 409
