@@ -4,7 +4,6 @@ with only the newsroom's root as anchor, Pillow for the pixels, the XMP packet f
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import io
 import json
 import os
@@ -21,7 +20,7 @@ from audit.models import AuditEvent
 from labeling.badge import MIN_SIDE, burn_badge
 from labeling.models import BadgeOutcome, Certainty, Label, ManifestPlacement, Rendition
 from labeling.services import LabelingError, classification_set, label_set, rendition_create
-from labeling.signing import SigningUnavailable, load_signing_credentials
+from labeling.signing import load_signing_credentials
 from provenance.certificates import make_dev_certificates
 from provenance.states import IPTC_DST_PREFIX
 from provenance.xmp import read_xmp
@@ -256,25 +255,6 @@ def test_without_signing_keys_nothing_is_passed_off_as_signed(classified, editor
     with pytest.raises(LabelingError, match="SIGNING_CERT_CHAIN is not set"):
         rendition_create(asset_id=classified.asset_id, actor=editor)
     assert not Rendition.objects.exists()
-
-
-def test_a_key_that_does_not_match_the_certificate_is_reported(signing_keys, settings, tmp_path):
-    other = make_dev_certificates()
-    (tmp_path / "other-key.pem").write_text(other.key_pem)
-    settings.SIGNING_KEY = str(tmp_path / "other-key.pem")
-    with pytest.raises(SigningUnavailable, match="does not belong"):
-        load_signing_credentials()
-
-
-def test_an_expired_certificate_is_reported_by_check(signing_keys, settings, tmp_path):
-    old = make_dev_certificates(valid_days=10, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=400))
-    (tmp_path / "old-chain.pem").write_text(old.chain_pem)
-    (tmp_path / "old-key.pem").write_text(old.key_pem)
-    settings.SIGNING_CERT_CHAIN = str(tmp_path / "old-chain.pem")
-    settings.SIGNING_KEY = str(tmp_path / "old-key.pem")
-    out = io.StringIO()
-    call_command("check", stdout=out, stderr=out)
-    assert "labeling.W002" in out.getvalue() and "expired" in out.getvalue()
 
 
 def test_make_dev_signing_cert_and_render_rendition_commands(
