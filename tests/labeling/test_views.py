@@ -12,6 +12,7 @@ from pathlib import Path
 import c2pa
 import pytest
 from django.core.files.base import ContentFile
+from django.test.html import Element, parse_html
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -137,6 +138,75 @@ def test_who_may_not_see_the_asset_may_not_see_its_panel(request, photo_asset, p
 def test_anonymous_goes_to_login(client, photo_asset):
     response = client.get(panel_url(photo_asset.pk))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def elements(node: Element | str, name: str) -> list[Element]:
+    """Every `name` element under the node, in document order."""
+    if isinstance(node, str):
+        return []
+    found = [node] if node.name == name else []
+    for child in node.children:
+        found.extend(elements(child, name))
+    return found
+
+
+def asset_page_labeling_card(client, asset_id: int) -> Element:
+    response = client.get(reverse("review:asset_detail", args=[asset_id]))
+    assert response.status_code == 200
+    cards = [
+        section
+        for section in elements(parse_html(response.content.decode()), "section")
+        if dict(section.attributes).get("id") == "labeling"
+    ]
+    assert len(cards) == 1
+    return cards[0]
+
+
+def test_the_asset_page_loads_the_panel_with_a_plain_link_fallback(editor_client, labeled):
+    card = asset_page_labeling_card(editor_client, labeled.asset_id)
+    attributes = dict(card.attributes)
+    assert attributes["hx-get"] == panel_url(labeled.asset_id)
+    assert attributes["hx-trigger"] == "load" and attributes["hx-swap"] == "outerHTML"
+    # Without JavaScript (or before htmx loads) the card is a link to the same panel, as a page.
+    links = [dict(a.attributes).get("href") for a in elements(card, "a")]
+    assert links == [panel_url(labeled.asset_id)]
+
+    # What htmx fetches: the panel itself, with the label and what the audience will see.
+    fragment = editor_client.get(attributes["hx-get"], headers=HTMX)
+    assert fragment.status_code == 200
+    html = fragment.content.decode()
+    assert html.strip().startswith('<section id="labeling"')
+    assert "3. What the audience sees" in html and "AI-generated" in html
+    # The fallback link opens the standalone page with the same panel.
+    page = editor_client.get(links[0])
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    assert "3. What the audience sees" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("reporter_client", 200), ("other_reporter_client", 403), ("outsider_client", 403)],
+)
+def test_the_panel_the_asset_page_loads_is_access_checked(request, labeled, persona, status):
+    client = request.getfixturevalue(persona)
+    url = panel_url(labeled.asset_id)
+    page = client.get(reverse("review:asset_detail", args=[labeled.asset_id]))
+    assert page.status_code == status
+    # Asked for directly, as htmx would or as the fallback link does: the same answer.
+    assert client.get(url, headers=HTMX).status_code == status
+    assert client.get(url).status_code == status
+    if status == 200:
+        # The uploader sees the preview, not the desk's forms.
+        assert dict(asset_page_labeling_card(client, labeled.asset_id).attributes)["hx-get"] == url
+        assert render_url(labeled.asset_id) not in client.get(url, headers=HTMX).content.decode()
+    else:
+        assert "AI-generated" not in client.get(url, headers=HTMX).content.decode()
+
+
+def test_the_panel_the_asset_page_loads_needs_a_login(client, labeled):
+    for headers in ({}, HTMX):
+        response = client.get(panel_url(labeled.asset_id), headers=headers)
+        assert response.status_code == 302 and "/login/" in response["Location"]
 
 
 def test_panel_refuses_post(editor_client, photo_asset):
