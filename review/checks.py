@@ -1,0 +1,34 @@
+"""`manage.py check` (and so `migrate` and `runserver`) refuses a media setup that would fail on
+the first request: X-Sendfile hands the front server a local file path, which storage without
+local files (S3) cannot give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, register
+from django.core.files.storage import storages
+
+
+@register()
+def media_serve_mode(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    if settings.MEDIA_SERVE_MODE != "x-sendfile":
+        return []
+    storage = storages["default"]  # what Asset.file saves to
+    try:
+        # Storage.path() is the call media_response() makes; backends without local files
+        # raise NotImplementedError instead of returning one.
+        storage.path("probe")
+    except NotImplementedError:
+        backend = f"{type(storage).__module__}.{type(storage).__qualname__}"
+        return [
+            Error(
+                f"MEDIA_SERVE_MODE is 'x-sendfile', which gives the front server a local file "
+                f"path, but the media storage ({backend}) has no local files.",
+                hint="With STORAGE_BACKEND=s3 use MEDIA_SERVE_MODE=django (the app streams "
+                "the file after the access check); x-sendfile needs STORAGE_BACKEND=filesystem.",
+                id="review.E001",
+            )
+        ]
+    return []
