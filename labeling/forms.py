@@ -64,7 +64,7 @@ class LabelForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_LABEL_TEXT}),
         help_text="Starts as the suggested wording for the label, language and certainty. "
-        "Edit it if you need to; every version is kept.",
+        "Edit it if you need to (it cannot be left empty); every version is kept.",
     )
     # The wording the text field was filled with: a text left as it was is not an edit, so the
     # service words the label for whichever term and language were finally chosen.
@@ -90,11 +90,12 @@ class LabelForm(forms.Form):
         assert isinstance(field, forms.ChoiceField)
         field.choices = groups
 
-    def edited_text(self) -> str:
-        """The editor's own wording, or "" when the suggestion was left as it was."""
+    def edited_text(self) -> str | None:
+        """The editor's own wording, or None when the suggestion was left as it was. A text
+        emptied by the editor is returned as it is (blank), for the service to refuse."""
         text: str = self.cleaned_data.get("text", "")
         suggested: str = self.cleaned_data.get("suggested", "")
-        return "" if text.split() == suggested.split() else text
+        return None if text.split() == suggested.split() else text
 
 
 def label_form_initial(

@@ -28,6 +28,9 @@ from review.models import Asset
 from signoff.services import signoff_recheck
 
 MAX_LABEL_TEXT = 500
+EMPTY_LABEL_TEXT = (
+    "The label text cannot be empty: write what the audience reads, or keep the suggested wording."
+)
 KNOWN_SOURCE_TYPES = frozenset(
     {
         "digitalCapture",
@@ -127,10 +130,12 @@ def label_set(
     actor: User,
     term_key: str,
     language: str,
-    text: str = "",
+    text: str | None = None,
 ) -> Label:
-    """A new label version from the term's wording for the current classification; `text`,
-    when given, is the editor's own wording (kept, and marked as edited)."""
+    """A new label version. `text=None` takes the term's suggested wording for the current
+    classification; any other text is the editor's own wording (kept, and marked as edited
+    when it differs), and a blank one is refused: a label nobody can read discloses nothing,
+    and quietly swapping in the suggestion would publish words the editor just removed."""
     with transaction.atomic():
         asset = Asset.objects.select_for_update().get(pk=asset_id)
         classification = Classification.objects.filter(asset=asset).order_by("-version").first()
@@ -151,9 +156,9 @@ def label_set(
         wording = suggested_wording(
             term_text, certainty=classification.certainty, media_kind=asset.media_kind
         )
-        final = " ".join(text.split()) if text.strip() else wording.text
+        final = wording.text if text is None else " ".join(text.split())
         if not final:
-            raise LabelingError("The label text cannot be empty.")
+            raise LabelingError(EMPTY_LABEL_TEXT)
         if len(final) > MAX_LABEL_TEXT:
             raise LabelingError(f"The label text is too long (at most {MAX_LABEL_TEXT}).")
         label = Label.objects.create(

@@ -214,8 +214,11 @@ def label(request: HttpRequest, pk: int) -> HttpResponseBase:
         except LabelingError as exc:
             error = str(exc)
         else:
+            wording = "your own wording" if new.edited else "the suggested wording"
             return _panel_response(
-                request, asset, success=f"Label set: “{new.name}” (version {new.version})."
+                request,
+                asset,
+                success=f"Label set: “{new.name}” (version {new.version}), with {wording}.",
             )
     else:
         error = "Choose a label and a language from the lists."

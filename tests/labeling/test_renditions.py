@@ -96,6 +96,30 @@ def test_every_wording_is_kept_as_a_version(classified, editor):
     assert Label.objects.filter(asset_id=classified.asset_id).count() == 2
 
 
+@pytest.mark.parametrize("text", ["", "  \n "])
+def test_an_empty_label_text_is_refused_not_replaced_by_the_suggestion(classified, editor, text):
+    with pytest.raises(LabelingError) as refused:
+        label_set(
+            asset_id=classified.asset_id,
+            actor=editor,
+            term_key="ai-generated",
+            language="en",
+            text=text,
+        )
+    assert str(refused.value) == (
+        "The label text cannot be empty: write what the audience reads, or keep the suggested "
+        "wording."
+    )
+    assert not Label.objects.exists()
+
+
+def test_no_text_given_takes_the_suggested_wording_unedited(classified, editor):
+    label = label_set(
+        asset_id=classified.asset_id, actor=editor, term_key="ai-generated", language="en"
+    )
+    assert label.text == label.generated_text != "" and not label.edited
+
+
 def test_a_term_that_does_not_fit_the_classification_is_refused(classified, editor):
     with pytest.raises(LabelingError, match="does not fit"):
         label_set(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from pathlib import Path
 
 import c2pa
@@ -365,7 +366,9 @@ def test_editor_sets_an_honest_label_in_english_then_spanish(editor_client, clas
         label_url(asset_id), {"term": "ai-generated", "language": "en"}, headers=HTMX
     )
     assert response.status_code == 200
-    assert "Label set: “AI-generated” (version 1)." in response.content.decode()
+    assert "Label set: “AI-generated” (version 1), with the suggested wording." in (
+        response.content.decode()
+    )
     # The text field still holds the English suggestion but Spanish is chosen: an unedited
     # suggestion is not an edit, so the Spanish wording is used.
     english = Label.objects.get(asset_id=asset_id).text
@@ -394,6 +397,59 @@ def test_an_edited_text_is_kept_and_marked(editor_client, classified):
     assert response.status_code == 302
     label = Label.objects.get()
     assert label.text == "Made with an image generator; not a photograph." and label.edited
+
+
+SUGGESTED_EN = (
+    "This image was generated with artificial intelligence. It does not show a real scene."
+)
+
+
+@pytest.mark.parametrize("emptied", ["", "   \n\t  "])
+def test_a_label_text_the_editor_emptied_is_refused_not_replaced(
+    editor_client, classified, emptied
+):
+    response = editor_client.post(
+        label_url(classified.asset_id),
+        {"term": "ai-generated", "language": "en", "text": emptied, "suggested": SUGGESTED_EN},
+        headers=HTMX,
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        '<p class="error" role="alert">The label text cannot be empty: write what the audience '
+        "reads, or keep the suggested wording.</p>"
+    ) in html
+    # The form comes back as the editor left it, with the suggestion next to it.
+    assert re.search(r'<textarea name="text"[^>]*>\s*</textarea>', html)
+    assert f"Suggested wording: “{SUGGESTED_EN}”" in html
+    assert not Label.objects.exists()
+    assert not AuditEvent.objects.filter(action="label.set").exists()
+
+
+def test_the_page_says_whether_the_suggested_or_the_editors_wording_was_used(
+    editor_client, classified
+):
+    url = label_url(classified.asset_id)
+    kept = editor_client.post(
+        url,
+        {"term": "ai-generated", "language": "en", "text": SUGGESTED_EN, "suggested": SUGGESTED_EN},
+        headers=HTMX,
+    ).content.decode()
+    assert "Label set: “AI-generated” (version 1), with the suggested wording." in kept
+    assert "(en, term <code>ai-generated</code>), the suggested wording;" in kept
+
+    own = editor_client.post(
+        url,
+        {"term": "ai-generated", "language": "en", "text": "Made by an image generator.",
+         "suggested": SUGGESTED_EN},
+        headers=HTMX,
+    ).content.decode()  # fmt: skip
+    assert "Label set: “AI-generated” (version 2), with your own wording." in own
+    assert "edited from the suggested wording;" in own
+    assert list(Label.objects.order_by("version").values_list("text", "edited")) == [
+        (SUGGESTED_EN, False),
+        ("Made by an image generator.", True),
+    ]
 
 
 def test_uncertain_classification_gives_hedged_wording(editor_client, photo_asset, editor):
