@@ -13,12 +13,10 @@ import binascii
 import functools
 import json
 from collections.abc import Callable
-from datetime import UTC
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, re_path, reverse
-from django.utils import timezone
 from ninja import NinjaAPI, P, Query, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -295,11 +293,8 @@ def decode_cursor(cursor: str) -> int:
     **READ,
 )
 def list_cleared_assets(request: HttpRequest, params: Query[AssetListParams]) -> dict[str, Any]:
-    changed_since = params.changed_since
-    if changed_since is not None and timezone.is_naive(changed_since):
-        changed_since = timezone.make_aware(changed_since, UTC)
     story, cursor, limit = params.story, params.cursor, params.limit
-    signoffs = clearance_reads.cleared_signoffs(story=story, changed_since=changed_since)
+    signoffs = clearance_reads.cleared_signoffs(story=story, changed_since=params.changed_since)
     if cursor:
         signoffs = signoffs.filter(asset_id__gt=decode_cursor(cursor))
     page = list(signoffs[: limit + 1])
@@ -499,6 +494,11 @@ def report_unpublication(
 # --- downloads ---------------------------------------------------------------------------
 
 
+# What part_response can answer: renditions are images, audio or video; the sidecar is a C2PA
+# manifest store.
+DOWNLOAD_MEDIA_TYPES = ("image/*", "audio/*", "video/*", "application/c2pa")
+
+
 @api.get(
     "/renditions/{rendition_id}/download",
     response={200: None, 400: Problem, 403: Problem, 404: Problem, 409: Problem},
@@ -511,8 +511,12 @@ def report_unpublication(
     openapi_extra={
         "responses": {
             "200": {
-                "description": "The bytes.",
-                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+                "description": "The bytes: the labeled file in the rendition's `media_type`, "
+                "the sidecar as `application/c2pa`, the slate as `image/png`.",
+                "content": {
+                    media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for media_type in DOWNLOAD_MEDIA_TYPES
+                },
             }
         }
     },

@@ -1,23 +1,36 @@
 """What the CMS API accepts and answers. Inputs refuse unknown fields: a misspelt field is a
-400, not a silently ignored value."""
+400, not a silently ignored value.
+
+Every rule an input must follow is one the OpenAPI schema states (lengths, patterns), and the
+API checks nothing more: a client that validates against the schema is never surprised by a
+400 (tests/integrations/test_api_contract.py holds the API to that). Hence patterns rather
+than Django's URLValidator, whose rules no JSON Schema can state, and no silent stripping of
+whitespace: a value is refused or kept as sent."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import URLValidator
 from ninja import Field, Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict
 
 from integrations.downloads import Part
 
-_http_url = URLValidator(schemes=["http", "https"])
+# Explicit ASCII ranges only: Python, the Rust engine pydantic uses and the ECMA 262 dialect of
+# JSON Schema differ on what `.`, `\s` and `\w` match, and they must agree on the contract.
+# \t-\r is tab, line feed, vertical tab, form feed, carriage return.
+ONE_LINE_PATTERN = r"^[^\t-\r ]([^\t-\r]*[^\t-\r ])?$"  # no line breaks, trimmed
+NOT_BLANK_PATTERN = r"[^\t-\r ]"  # somewhere a character other than ASCII white space
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+# An absolute http(s) URL: a host name or IPv4 address, an optional port, then printable ASCII
+# (RFC 3986: anything else is percent-encoded; an international domain name as punycode).
+HTTP_URL_PATTERN = rf"^https?://{_LABEL}(\.{_LABEL})*(:[0-9]{{1,5}})?([/?#][!-~]*)?$"
 
 
 class _Input(Schema):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 # --- errors (RFC 9457) -------------------------------------------------------------------
@@ -44,12 +57,52 @@ class Problem(Schema):
 # --- the list ----------------------------------------------------------------------------
 
 
+# RFC 3339, what OpenAPI's `format: date-time` means: the offset is required. pydantic alone
+# would also take a Unix timestamp ("1700000000", 0.5) or a time without an offset.
+_RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:(?P<second>[0-9]{2})(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    if value is None:
+        return None
+    match = _RFC3339.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-11-28T10:15:02Z")
+    if match["second"] == "60":
+        # A leap second (RFC 3339 allows them, Python cannot hold them): the second before it,
+        # so that the list errs on the side of showing an asset.
+        start, end = match.span("second")
+        value = value[:start] + "59" + value[end:]
+    return value
+
+
+def _in_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00:00+01:00 is before the first moment Python can hold in UTC, and
+        # 9999-12-31T23:59:59-01:00 after the last: "since the beginning" and "since the end".
+        return (
+            datetime.min.replace(tzinfo=UTC)
+            if value.year == 1
+            else datetime.max.replace(tzinfo=UTC)
+        )
+
+
+ChangedSince = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in_utc)]
+
+
 class AssetListParams(Schema):
     story: str | None = Field(None, max_length=200, description="The story reference.")
-    changed_since: datetime | None = Field(
+    changed_since: ChangedSince | None = Field(
         None,
         description="Only assets cleared, changed or with a webhook event since then "
-        "(ISO 8601; without an offset, UTC).",
+        "(RFC 3339, with an offset: `2026-11-28T10:15:02Z`).",
     )
     cursor: str | None = Field(None, max_length=100, description="From `next_cursor`.")
     limit: int = Field(50, ge=1, le=200)
@@ -161,23 +214,29 @@ class DownloadParams(Schema):
 # --- publications ------------------------------------------------------------------------
 
 
-class PublicationIn(_Input):
-    cms_reference: str = Field(min_length=1, max_length=200, description="The CMS's own id.")
-    public_url: str = Field(min_length=1, max_length=500)
+CmsReference = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        pattern=ONE_LINE_PATTERN,
+        description="The CMS's own id: one line, no spaces around it.",
+    ),
+]
 
-    @field_validator("public_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        try:
-            _http_url(value)
-        except DjangoValidationError:
-            raise ValueError("must be an http or https URL") from None
-        return value
+
+class PublicationIn(_Input):
+    cms_reference: CmsReference
+    public_url: str = Field(
+        max_length=500,
+        pattern=HTTP_URL_PATTERN,
+        description="Where the asset is published: an absolute http or https URL.",
+    )
 
 
 class UnpublicationIn(_Input):
-    cms_reference: str = Field(min_length=1, max_length=200)
-    reason: str = Field(min_length=1, max_length=300)
+    cms_reference: CmsReference
+    reason: str = Field(min_length=1, max_length=300, pattern=NOT_BLANK_PATTERN)
 
 
 class PublicationOut(Schema):

@@ -5,7 +5,7 @@ reasons), with no personal data in any answer."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -330,10 +330,23 @@ def test_changed_since_covers_clearance_status_and_webhook_events(make_asset, ed
     assert ids(response) == [old.pk, new.pk]
     changed_at = json.loads(response.content)["items"][0]["changed_at"]
     assert changed_at.startswith((start + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
-    # Without an offset the time is read as UTC.
-    naive = (start + timedelta(hours=2, minutes=30)).astimezone(UTC)
-    naive_since = naive.replace(tzinfo=None).isoformat()
-    assert ids(reader_api.get("/api/v1/assets", {"changed_since": naive_since})) == [old.pk]
+    # Any offset: the same moment in another zone.
+    later = (start + timedelta(hours=2, minutes=30)).astimezone(timezone.get_fixed_timezone(-300))
+    assert ids(reader_api.get("/api/v1/assets", {"changed_since": later.isoformat()})) == [old.pk]
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        "2026-11-28T10:15:02.123456789Z",  # more digits than Python keeps
+        "2026-12-31T23:59:60Z",  # a leap second, which RFC 3339 allows
+        "0001-01-01T00:00:00+01:00",  # before the first moment Python holds in UTC
+        "9999-12-31T23:59:59-01:00",  # after the last
+    ],
+)
+def test_changed_since_takes_every_rfc_3339_date_time(reader_api, since):
+    response = reader_api.get("/api/v1/assets", {"changed_since": since})
+    assert response.status_code == 200, response.content
 
 
 def test_the_list_pages_with_a_cursor(make_asset, editor, reader_api):
@@ -361,6 +374,10 @@ def test_the_list_pages_with_a_cursor(make_asset, editor, reader_api):
         ({"limit": 0}, "query.limit"),
         ({"limit": 201}, "query.limit"),
         ({"changed_since": "yesterday"}, "query.changed_since"),
+        # RFC 3339 (OpenAPI's date-time) needs the offset; a Unix time is not one either.
+        ({"changed_since": "2026-11-28T10:15:02"}, "query.changed_since"),
+        ({"changed_since": "1700000000"}, "query.changed_since"),
+        ({"changed_since": "2026-02-30T10:15:02Z"}, "query.changed_since"),
     ],
 )
 def test_bad_list_parameters_are_a_400_problem(reader_api, params, location):

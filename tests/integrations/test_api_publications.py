@@ -178,6 +178,11 @@ def test_malformed_json_is_a_400_problem(cleared, cms_api):
     [
         ({"public_url": "https://news.example/x"}, "body.cms_reference"),
         ({**BODY, "cms_reference": "   "}, "body.cms_reference"),
+        # Refused, not trimmed: the schema says so, and a trimmed reference is another one.
+        ({**BODY, "cms_reference": " cms-4711"}, "body.cms_reference"),
+        ({**BODY, "cms_reference": "cms\n4711"}, "body.cms_reference"),
+        ({**BODY, "public_url": "https://news.example/a b"}, "body.public_url"),
+        ({**BODY, "public_url": "https://news.example/" + "a" * 480}, "body.public_url"),
         ({**BODY, "public_url": "javascript:alert(1)"}, "body.public_url"),
         ({**BODY, "public_url": "news.example/x"}, "body.public_url"),
         ({**BODY, "published": True}, "body.published"),
