@@ -96,7 +96,9 @@ def test_create_integration_prints_token_and_secret_as_json():
 
 def test_without_a_webhook_url_there_is_no_secret_nor_endpoint():
     output = json.loads(run("Reader", "--scopes", "assets:read", "--json"))
-    assert set(output) == {"token"}
+    assert set(output) == {"token", "webhook_secret"}
+    assert output["webhook_secret"] is None
+    assert ApiClient(output["token"]).get("/api/v1/assets").status_code == 200
     assert not WebhookEndpoint.objects.exists()
     assert ApiToken.objects.get().scopes == ["assets:read"]
 

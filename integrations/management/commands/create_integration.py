@@ -25,7 +25,10 @@ class Command(BaseCommand):
             help=f"Comma-separated, from: {', '.join(TokenScope.values)} (default: all).",
         )
         parser.add_argument(
-            "--json", action="store_true", help="Print {token, webhook_secret} as JSON."
+            "--json",
+            action="store_true",
+            help='Print {"token": ..., "webhook_secret": ...} as JSON (the secret null without '
+            "--webhook-url).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -37,9 +40,9 @@ class Command(BaseCommand):
         except CredentialsError as exc:
             raise CommandError(str(exc)) from None
         if options["json"]:
-            output: dict[str, str] = {"token": made.plaintext_token}
-            if made.webhook_secret:
-                output["webhook_secret"] = made.webhook_secret
+            # Always both keys, so that a script reads the output one way: the secret is null
+            # when there is no endpoint to sign for.
+            output = {"token": made.plaintext_token, "webhook_secret": made.webhook_secret or None}
             self.stdout.write(json.dumps(output))
             return
         lines = [
