@@ -227,7 +227,7 @@ def _ingredient_tree(
                 )
                 if len(node["children"]) < len(child_manifest.get("ingredients") or []):
                     node["truncated"] = True
-            elif depth >= MAX_INGREDIENT_DEPTH:
+            elif depth >= MAX_INGREDIENT_DEPTH and child_manifest.get("ingredients"):
                 node["truncated"] = True
         nodes.append(node)
     return nodes

@@ -424,11 +424,6 @@ def test_ingredient_chain_past_the_depth_limit_is_cut_and_marked(make_asset, edi
     assert f"Made from ({MAX_INGREDIENT_DEPTH + 1})" in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reader._ingredient_tree marks a node at MAX_INGREDIENT_DEPTH truncated even when its "
-    "manifest has no ingredients, so a chain that fits is shown as cut",
-)
 def test_ingredient_chain_that_just_fits_is_not_marked_truncated(make_asset, editor_client, signer):
     files = MAX_INGREDIENT_DEPTH + 2  # 18: every ingredient level fits within the limit
     asset, report = verified(make_asset, chain(signer, files), "just-fits.jpg")
