@@ -102,29 +102,38 @@ def _void(asset: Asset, signoff: SignOff, *, reason: str, actor: User | None) ->
         clearance_revoked.send(sender=SignOff, asset=asset, signoff=signoff, reason=reason)
 
 
+# Both open their own transaction so that the void, the asset's return to review, the audit
+# entry and the outbox event commit together even for a caller with none (a shell, a command).
+# Inside a caller's transaction, which is the usual case (the change and the recheck must
+# commit together too), savepoint=False joins it: a failure here fails the whole change anyway,
+# and a savepoint would add two round trips to every change of every asset.
+
+
 def signoff_recheck(*, asset_id: int, reason: str, actor: User | None = None) -> bool:
     """Call inside the transaction of any change to what a sign-off covers: if the asset's
     state no longer matches the approved snapshot, the sign-off is voided and the asset goes
     back to review. Returns whether it voided one."""
-    asset = Asset.objects.select_for_update().get(pk=asset_id)
-    signoff = active_signoff(asset)
-    if signoff is None:
-        return False
-    current = snapshot_hash(snapshot(asset, load_state(asset)))
-    if current == signoff.content_hash:
-        return False
-    _void(asset, signoff, reason=reason, actor=actor)
-    return True
+    with transaction.atomic(savepoint=False):
+        asset = Asset.objects.select_for_update().get(pk=asset_id)
+        signoff = active_signoff(asset)
+        if signoff is None:
+            return False
+        current = snapshot_hash(snapshot(asset, load_state(asset)))
+        if current == signoff.content_hash:
+            return False
+        _void(asset, signoff, reason=reason, actor=actor)
+        return True
 
 
 def signoff_void(*, asset_id: int, reason: str, actor: User | None = None) -> bool:
     """Void the sign-off in force whatever changed (a consent revoked, a takedown)."""
-    asset = Asset.objects.select_for_update().get(pk=asset_id)
-    signoff = active_signoff(asset)
-    if signoff is None:
-        return False
-    _void(asset, signoff, reason=reason, actor=actor)
-    return True
+    with transaction.atomic(savepoint=False):
+        asset = Asset.objects.select_for_update().get(pk=asset_id)
+        signoff = active_signoff(asset)
+        if signoff is None:
+            return False
+        _void(asset, signoff, reason=reason, actor=actor)
+        return True
 
 
 def provenance_acknowledge(*, asset_id: int, actor: User, note: str) -> ProvenanceAcknowledgement:
