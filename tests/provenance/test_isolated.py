@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import stat
 import struct
+import sys
+from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
@@ -38,7 +40,7 @@ def asset_with_file():
     return make
 
 
-def report_facts(report) -> dict:
+def report_facts(report) -> dict[str, Any]:
     return {
         "state": report.state,
         "codes": report.codes,
@@ -108,7 +110,7 @@ def test_a_crashing_reader_is_recorded_not_propagated(
     crasher = tmp_path / "crashing-python"
     crasher.write_text("#!/bin/sh\nkill -SEGV $$\n")
     crasher.chmod(crasher.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setattr(isolated.sys, "executable", str(crasher))
+    monkeypatch.setattr(sys, "executable", str(crasher))
     settings.C2PA_IN_PROCESS_MAX_BYTES = 0
     asset = asset_with_file(signed_jpeg(signer), name="hostile.jpg")
 

@@ -4,6 +4,7 @@ library does with an allowed list; hostile ingredient graphs stay small."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import c2pa
 import pytest
@@ -20,8 +21,8 @@ from provenance.reader import (
 from provenance.services import provenance_verify_asset, trust_change_watch
 from provenance.states import ProvenanceState
 from review.models import AssetStatus
-from tests.factories import AssetFactory
 from tests.provenance.media import make_signer, signed_jpeg
+from tests.review.helpers import new_asset
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def signer():
 
 
 def signed_asset(signer, *, status=AssetStatus.IN_REVIEW, name="signed.jpg"):
-    asset = AssetFactory(status=status, file=ContentFile(signed_jpeg(signer), name=name))
+    asset = new_asset(status=status, file=ContentFile(signed_jpeg(signer), name=name))
     provenance_verify_asset(asset_id=asset.pk)
     return asset
 
@@ -70,7 +71,7 @@ def test_the_watch_ignores_assets_never_checked(settings, tmp_path, signer):
     anchors = tmp_path / "anchors.pem"
     anchors.write_text(signer.certs.root_pem)
     settings.C2PA_TRUST_ANCHORS = str(anchors)
-    AssetFactory(status=AssetStatus.IN_REVIEW)  # no report: the intake check will read it
+    new_asset(status=AssetStatus.IN_REVIEW)  # no report: the intake check will read it
     assert trust_change_watch() is None
 
 
@@ -86,7 +87,7 @@ def test_allowed_lists_are_not_honoured_by_this_c2pa_version(signer):
     assert result.codes == ["signingCredential.untrusted"]
 
 
-def diamond_store(levels: int, width: int) -> tuple[dict, dict]:
+def diamond_store(levels: int, width: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Each manifest has `width` ingredients that all point at the next level's manifest: a
     few kilobytes that describe width ** levels paths."""
     manifests = {}
