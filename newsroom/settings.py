@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "labeling",
     "signoff",
     "integrations",
+    "incidents",
     "ninja",
 ]
 

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
 from accounts.roles import ROLE_PERMISSIONS, Role, is_staff_member, user_roles
+from incidents.roles import INCIDENT_ROLE_PERMISSIONS
 from tests.review.helpers import new_user
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,9 @@ def test_migration_created_every_role(db):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_has_exactly_its_permissions(db, role):
-    assert _codenames(Group.objects.get(name=role)) == set(ROLE_PERMISSIONS[role])
+    # incidents.0002_roles adds the incident permissions to the groups accounts made.
+    expected = set(ROLE_PERMISSIONS[role]) | set(INCIDENT_ROLE_PERMISSIONS.get(role, ()))
+    assert _codenames(Group.objects.get(name=role)) == expected
 
 
 # The rules the issue states, checked against the table itself.
@@ -54,6 +57,12 @@ def test_each_role_has_exactly_its_permissions(db, role):
         ("standards", "labeling.manage_vocabulary", True),
         ("admin", "labeling.manage_vocabulary", True),
         ("editor", "labeling.manage_vocabulary", False),
+        # Corrections and takedowns are the standards desk's decisions (and administrators').
+        ("standards", "incidents.decide_incident", True),
+        ("admin", "incidents.decide_incident", True),
+        ("editor", "incidents.decide_incident", False),
+        ("legal", "incidents.decide_incident", False),
+        ("reporter", "incidents.decide_incident", False),
     ],
 )
 def test_role_rules(db, role, permission, held):

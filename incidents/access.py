@@ -1,0 +1,72 @@
+"""Who may report and decide incidents. `incident_denial` is the one function that decides; the
+forms on the incidents page and every POST the services accept (under the row lock) ask it.
+
+Reporting: anyone on the desk who may see the asset, while it is approved or published (an
+asset still in review is fixed in review, not through an incident). Deciding: standards editors
+and administrators (`incidents.decide_incident`), once per incident.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from incidents.models import Incident, IncidentStatus
+from incidents.roles import DECIDE_PERMISSION
+from review.access import Denial, can_view_asset
+from review.models import Asset, AssetStatus
+
+AnyUser = User | AnonymousUser
+
+REPORTABLE_STATES = frozenset({AssetStatus.APPROVED, AssetStatus.PUBLISHED})
+DECIDE_DENIED = "Only standards editors decide on incidents."
+
+
+class IncidentAction(StrEnum):
+    REPORT = "report"
+    DECIDE = "decide"
+
+
+def can_decide(user: AnyUser) -> bool:
+    return user.is_authenticated and user.has_perm(DECIDE_PERMISSION)
+
+
+def incident_denial(
+    user: AnyUser | None,
+    asset: Asset,
+    action: IncidentAction,
+    incident: Incident | None = None,
+) -> Denial | None:
+    """Why `user` may not take `action` now, or None when they may. `user` is None only for a
+    report that comes from the CMS or the public (no desk account)."""
+    if user is not None and not can_view_asset(user, asset):
+        return Denial("role", "You do not have access to this asset.")
+    if action is IncidentAction.REPORT:
+        if asset.status not in REPORTABLE_STATES:
+            current = AssetStatus(asset.status).label.lower()
+            return Denial(
+                "state",
+                f"Only approved or published assets take incident reports; this one is {current}.",
+            )
+        return None
+    if user is None or not can_decide(user):
+        return Denial("role", DECIDE_DENIED)
+    if incident is not None and incident.status != IncidentStatus.OPEN:
+        return Denial("state", "This incident has already been decided.")
+    return None
+
+
+def get_incident_for_user(user: AnyUser, *, asset_pk: int, incident_pk: int) -> Incident:
+    """An incident on an asset the user may see: 404 if there is none (or it belongs to another
+    asset), 403 if the asset is not theirs to see."""
+    incident = (
+        Incident.objects.select_related("asset").filter(pk=incident_pk, asset_id=asset_pk).first()
+    )
+    if incident is None:
+        raise Http404("No such incident.")
+    if not can_view_asset(user, incident.asset):
+        raise PermissionDenied("You do not have access to this asset.")
+    return incident

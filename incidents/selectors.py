@@ -1,0 +1,43 @@
+"""Reads of incidents: the desk's list (with who reported and decided) and the CMS's view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from incidents.models import Incident
+
+# While an incident is open its `type` in the API is "report"; once decided it is the decision
+# (correction, relabel, takedown, no_action).
+OPEN_TYPE = "report"
+
+
+def incidents_for_asset(*, asset_id: int) -> QuerySet[Incident]:
+    """An asset's incidents, newest first, with the people behind them (desk pages only)."""
+    return (
+        Incident.objects.filter(asset_id=asset_id)
+        .select_related("reported_by", "decided_by")
+        .order_by("-reported_at", "-pk")
+    )
+
+
+def incident_api_items(*, asset_id: int) -> list[dict[str, Any]]:
+    """An asset's incidents for the CMS, newest first, with the keys of
+    `integrations.api_schemas.IncidentOut`. No personal data: not who reported or decided, not
+    the description or the internal note; only the audience-facing public note."""
+    rows = (
+        Incident.objects.filter(asset_id=asset_id)
+        .order_by("-reported_at", "-pk")
+        .values_list("pk", "status", "decision", "reported_at", "public_note")
+    )
+    return [
+        {
+            "id": pk,
+            "type": decision or OPEN_TYPE,
+            "status": status,
+            "opened_at": reported_at,
+            "public_note": public_note,
+        }
+        for pk, status, decision, reported_at, public_note in rows
+    ]

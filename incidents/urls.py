@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from incidents import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("assets/<int:pk>/incidents/", views.asset_incidents, name="asset_incidents"),
+    path("assets/<int:pk>/incidents/report/", views.report, name="report"),
+    path("assets/<int:pk>/incidents/<int:incident_pk>/decide/", views.decide, name="decide"),
+]
