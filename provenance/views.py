@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -40,8 +41,14 @@ def recheck(request: HttpRequest, asset_pk: int) -> HttpResponseBase:
             request, asset.pk, status=403, error="Your role cannot re-run provenance checks."
         )
     provenance_request_recheck(asset_id=asset.pk, actor=acting_user(request))
+    # In-process tasks (no broker) have run by now; a worker may take a moment.
+    done = settings.CELERY_TASK_ALWAYS_EAGER
     return workflow_response(
-        request, asset.pk, success="Provenance check queued; this page updates when it is done."
+        request,
+        asset.pk,
+        success="Provenance check re-run: the new report is below."
+        if done
+        else "Provenance check queued: reload this page in a moment for the new report.",
     )
 
 

@@ -193,21 +193,21 @@ def _inspect_file(asset: Asset) -> CheckOutcome:
     return CheckOutcome(problems, facts)
 
 
-def _verify_provenance(asset: Asset) -> list[str]:
+def _verify_provenance(asset: Asset, reason: str) -> list[str]:
     """Read the file's Content Credentials and metadata into a ProvenanceReport. Whatever the
     credentials say is a finding, not a problem; only a verifier crash is a problem, and it
     blocks nothing: the asset goes to review and an editor can re-run the check."""
     from provenance.services import provenance_verify_asset  # provenance imports review
 
     try:
-        provenance_verify_asset(asset_id=asset.pk)
+        provenance_verify_asset(asset_id=asset.pk, reason=reason)
     except Exception as exc:
         logger.exception("provenance check of asset %s failed", asset.pk)
         return [f"The provenance check failed ({type(exc).__name__}); re-run it from this page."]
     return []
 
 
-def asset_run_checks(*, asset_id: int) -> Asset | None:
+def asset_run_checks(*, asset_id: int, reason: str = "intake") -> Asset | None:
     """Run the intake checks and move the asset into review. Safe to run twice: a second run
     finds the asset no longer `checking` and does nothing."""
     asset = Asset.objects.filter(pk=asset_id).first()
@@ -216,7 +216,7 @@ def asset_run_checks(*, asset_id: int) -> Asset | None:
         return asset
     outcome = _inspect_file(asset)
     if "The stored file is missing." not in outcome.problems:
-        outcome.problems.extend(_verify_provenance(asset))
+        outcome.problems.extend(_verify_provenance(asset, reason))
     with transaction.atomic():
         locked = Asset.objects.select_for_update().get(pk=asset_id)
         if locked.status != AssetStatus.CHECKING:

@@ -8,15 +8,18 @@ from review.services import asset_run_checks
 
 # acks_late + reject_on_worker_lost: a worker killed mid-check leaves the message on the broker
 # and another worker redelivers it; asset_run_checks skips assets already checked.
+# time_limit: a read that overruns is abandoned by the check itself (C2PA_VERIFY_TIMEOUT) but
+# its native thread lives on; past this hard limit the pool replaces the whole process.
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OSError,),
     retry_backoff=True,
     max_retries=5,
+    time_limit=900,
 )
-def asset_check(asset_id: int) -> str | None:
-    asset = asset_run_checks(asset_id=asset_id)
+def asset_check(asset_id: int, reason: str = "intake") -> str | None:
+    asset = asset_run_checks(asset_id=asset_id, reason=reason)
     return asset.status if asset is not None else None
 
 
@@ -26,5 +29,5 @@ def sweep_stuck_checks() -> list[int]:
     brokers that lost the message or workers that died before acknowledging it."""
     asset_ids = assets_stuck_in_checks()
     for asset_id in asset_ids:
-        asset_check.delay(asset_id)
+        asset_check.delay(asset_id, "sweep")
     return asset_ids
