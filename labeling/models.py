@@ -183,6 +183,8 @@ class Rendition(models.Model):
     placement = models.CharField(max_length=10, choices=ManifestPlacement.choices)
     badge = models.CharField(max_length=14, choices=BadgeOutcome.choices)
     badge_note = models.CharField(max_length=300, blank=True)
+    # Why the file has no IPTC XMP (audio, video); blank when it has (images).
+    metadata_note = models.CharField(max_length=300, blank=True)
     slate = models.FileField(upload_to=_rendition_path, blank=True)
     verification_state = models.CharField(max_length=24)
     manifest_label = models.CharField(max_length=200, blank=True)

@@ -1,4 +1,4 @@
-"""Building the published rendition: the label burned in (images), IPTC XMP written, and a new
+"""Building the published rendition: the label burned in and IPTC XMP written (images), and a new
 C2PA manifest signed with the newsroom's certificate, with the original as `parentOf`
 ingredient. The result is read back and must verify against the newsroom's own root before
 anyone is offered it: an unsigned or unverifiable file raises, it is never passed off as signed.
@@ -59,6 +59,14 @@ READ_BACK_FAILURES = {
     "assertion.dataHash.mismatch": "the file changed after signing",
     "claimSignature.mismatch": "the signature does not match the manifest",
 }
+# Audio and video renditions are the original's bytes plus the manifest: c2pa-python has no way
+# to write XMP into them, and Proofdesk does not rewrite the media itself. Said plainly on the
+# rendition, because platforms that label from XMP alone will not see the source type.
+NO_XMP_NOTE = (
+    "No XMP in this format: the {kind} rendition carries the IPTC digital source type "
+    "({term}) only in its signed C2PA manifest, not as XMP metadata, so platforms that read "
+    "XMP alone will not see it."
+)
 # The library's names for a few sniffed types.
 C2PA_FORMAT = {"audio/x-flac": "audio/flac", "audio/m4a": "audio/mp4"}
 
@@ -85,6 +93,7 @@ class BuiltRendition:
     sidecar: bytes
     badge: str
     badge_note: str
+    metadata_note: str
     slate_png: bytes
     verification_state: str
     manifest_label: str
@@ -219,6 +228,13 @@ def _sign(
     return out.getvalue(), b""
 
 
+def xmp_note(*, media_kind: str, source_type: str) -> str:
+    """ "" when the rendition gets IPTC XMP (images); otherwise the note saying it does not."""
+    if media_kind == MediaKind.IMAGE:
+        return ""
+    return NO_XMP_NOTE.format(kind=media_kind, term=source_type)
+
+
 def verify_rendition(
     data: bytes, media_type: str, *, anchor_pem: str, sidecar: bytes = b""
 ) -> tuple[str, str]:
@@ -317,6 +333,7 @@ def build_rendition(
         sidecar=sidecar_bytes,
         badge=badge,
         badge_note=badge_note,
+        metadata_note=xmp_note(media_kind=asset.media_kind, source_type=classification.source_type),
         slate_png=slate,
         verification_state=state,
         manifest_label=manifest_label,

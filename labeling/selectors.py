@@ -14,6 +14,7 @@ from django.db.models import Count
 from labeling.access import can_label, can_manage_vocabulary
 from labeling.checks import EXPIRY_WARNING
 from labeling.models import Certainty, Classification, Label, LabelTerm, Rendition, Technique
+from labeling.renditions import xmp_note
 from labeling.services import KNOWN_SOURCE_TYPES
 from labeling.signing import SigningUnavailable, load_signing_credentials
 from labeling.snippets import caption, html_snippet, json_ld_script
@@ -117,6 +118,15 @@ class LabelingPanel:
     def rendition_caption(self) -> str:
         """The caption that goes with the rendition: its own label's, which may be older."""
         return caption(self.rendition.label) if self.rendition else ""
+
+    @property
+    def xmp_note(self) -> str:
+        """Before a rendition is made: that an audio or video one will carry no XMP."""
+        if self.classification is None:
+            return ""
+        return xmp_note(
+            media_kind=self.asset.media_kind, source_type=self.classification.source_type
+        )
 
     @property
     def source_type_label(self) -> str:
@@ -291,7 +301,7 @@ def labeling_panel(asset: Asset, user: User | AnonymousUser) -> LabelingPanel:
     label = history[0] if history else None
     rendition = (
         Rendition.objects.filter(asset=asset)
-        .select_related("label", "created_by")
+        .select_related("label__classification", "created_by")
         .order_by("-created_at", "-pk")
         .first()
     )

@@ -245,6 +245,7 @@ def rendition_create(*, asset_id: int, actor: User | None) -> Rendition:
         placement=built.placement,
         badge=built.badge,
         badge_note=built.badge_note,
+        metadata_note=built.metadata_note,
         verification_state=built.verification_state,
         manifest_label=built.manifest_label,
         signer_fingerprint=credentials.fingerprint,

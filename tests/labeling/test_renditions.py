@@ -240,6 +240,9 @@ def test_audio_gets_a_slate_and_an_embedded_manifest(make_asset, editor, signing
     store = read_back(file_bytes(rendition.file), "audio/wav", signing_keys / "root.pem")
     manifest = store["manifests"][store["active_manifest"]]
     assert any(a["label"] == "org.proofdesk.disclosure" for a in manifest["assertions"])
+    # No XMP is written into audio, and the rendition says so.
+    assert rendition.metadata_note.startswith("No XMP in this format: the audio rendition")
+    assert b"Iptc4xmpExt" not in file_bytes(rendition.file)
 
 
 def test_a_format_the_library_cannot_embed_into_gets_a_marked_sidecar(
