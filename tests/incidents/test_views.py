@@ -246,3 +246,16 @@ def test_an_administrator_decides(admin_client, open_incident, admin_user):
     assert response.status_code == 302
     open_incident.refresh_from_db()
     assert open_incident.decided_by == admin_user
+
+
+@pytest.mark.parametrize(
+    ("status", "linked"),
+    [(AssetStatus.PUBLISHED, True), (AssetStatus.APPROVED, True), (AssetStatus.IN_REVIEW, False)],
+)
+def test_the_asset_page_links_to_its_incidents_once_approved(
+    make_asset, editor_client, status, linked
+):
+    asset = make_asset(status=status)
+    response = editor_client.get(reverse("review:asset_detail", args=[asset.pk]))
+    assert response.status_code == 200
+    assert (page_url(asset) in response.content.decode()) is linked
