@@ -72,6 +72,7 @@ _local = threading.local()
 def _font_config() -> Any:
     # One font configuration per thread (Pango font maps are not thread-safe): a new one per
     # document loads the fonts again and keeps twice as much native memory afterwards.
+    _weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     config = getattr(_local, "font_config", None)
@@ -80,26 +81,35 @@ def _font_config() -> Any:
     return config
 
 
+def _weasyprint() -> Any:
+    """WeasyPrint, imported here: it is heavy (Pango, fonts), and most processes never render.
+
+    Importing it sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process (weasyprint/images.py),
+    after which Pillow pads a file cut short instead of refusing it: the evidence checks, the
+    thumbnails and every other image reader in this process would accept broken files. Our PDFs
+    embed only images this code encoded, so Pillow's default is put back after the import."""
+    import weasyprint
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return weasyprint
+
+
 @cache
 def _stylesheet(path: str) -> Any:
-    import weasyprint
-
-    return weasyprint.CSS(filename=path)
+    return _weasyprint().CSS(filename=path)
 
 
 @cache
 def _url_fetcher() -> Any:
-    import weasyprint
-
+    weasyprint = _weasyprint()
     # Images come as data: URIs and the stylesheet from a file named here: a name or statement
     # text can never make the renderer fetch anything from the network or the disk.
     return weasyprint.URLFetcher(allowed_protocols={"data"})
 
 
 def write_pdf(job: PdfJob) -> bytes:
-    # Imported here: WeasyPrint (Pango, fonts) is heavy, and most processes never render.
-    import weasyprint
-
+    weasyprint = _weasyprint()
     attachment = weasyprint.Attachment(
         string=job.data,
         name=JSON_NAME,

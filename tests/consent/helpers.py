@@ -28,14 +28,11 @@ def signature_data_url(*, ink: bool = True, size=(600, 200)) -> str:
 
 
 def release_pdf(name: str = "release.pdf") -> SimpleUploadedFile:
-    """A minimal but whole PDF (header and trailer), as a scanned release would be."""
-    body = (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
-        b"trailer<</Root 1 0 R>>\n%%EOF\n"
-    )
-    return SimpleUploadedFile(name, body, content_type="application/pdf")
+    """A minimal but whole PDF (header, objects, cross-reference table, trailer), as a scanned
+    release would be."""
+    from tests.consent.media import pdf_bytes
+
+    return SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")
 
 
 def scope(**overrides: Any) -> Scope:

@@ -34,6 +34,7 @@ from consent.services import (
     waiver_grant,
 )
 from review.models import AssetStatus
+from tests.consent import media
 from tests.consent.helpers import (
     ALL_POINTS,
     default_statement,
@@ -695,26 +696,45 @@ def test_uploaded_release_is_stored_with_its_hash(subject_party, reporter_client
     assert len(consent_files(media_files)) == 1
 
 
+RELEASE, VERBAL = ConsentMethod.UPLOADED_RELEASE, ConsentMethod.VERBAL
+BROKEN_IMAGE = "The image is damaged or incomplete"
+BROKEN_PDF = "The PDF is damaged or incomplete"
+BROKEN_RECORDING = "The recording is damaged or incomplete"
+
+
+def _cut(data: bytes) -> bytes:
+    return data[: int(len(data) * 0.6) | 1]
+
+
 @pytest.mark.parametrize(
     ("method", "content", "message"),
     [
-        (ConsentMethod.UPLOADED_RELEASE, b"MZ\x90\x00" + b"\x00" * 100, "could not be used"),
-        (ConsentMethod.UPLOADED_RELEASE, b"%PDF-1.4\n1 0 obj<<>>endobj\n", "damaged or incomplete"),
-        (ConsentMethod.VERBAL, b"%PDF-1.4\n%%EOF\n", "needs an audio or video recording"),
+        pytest.param(RELEASE, b"MZ\x90\x00" + b"\x00" * 100, "could not be used", id="exe"),
+        pytest.param(RELEASE, b"%PDF-1.4\n1 0 obj<<>>endobj\n", BROKEN_PDF, id="pdf-no-trailer"),
+        pytest.param(RELEASE, _cut(media.pdf_bytes()), BROKEN_PDF, id="pdf-cut-short"),
+        pytest.param(RELEASE, _cut(media.image_bytes("JPEG")), BROKEN_IMAGE, id="jpeg-cut-short"),
+        pytest.param(
+            RELEASE, media.image_bytes("PNG")[:33] + b"\x00" * 2000, BROKEN_IMAGE, id="png-junk"
+        ),
+        pytest.param(VERBAL, b"%PDF-1.4\n%%EOF\n", "needs an audio or video recording", id="pdf"),
+        pytest.param(VERBAL, _cut(media.wav_bytes()), BROKEN_RECORDING, id="wav-cut-short"),
+        pytest.param(VERBAL, _cut(media.mp3_bytes()), BROKEN_RECORDING, id="mp3-cut-short"),
+        pytest.param(VERBAL, _cut(media.ogg_bytes()), BROKEN_RECORDING, id="ogg-cut-short"),
+        pytest.param(VERBAL, _cut(media.recorded_webm()), BROKEN_RECORDING, id="webm-cut-short"),
+        pytest.param(VERBAL, _cut(media.recorded_mp4()), BROKEN_RECORDING, id="mp4-cut-short"),
     ],
 )
 def test_wrong_or_unreadable_evidence_is_refused_and_no_file_kept(
     subject_party, reporter_client, media_files, method, content, message
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    upload = SimpleUploadedFile("evidence.bin", content)
+    upload = media.upload("evidence.bin", content)
     response = reporter_client.post(
         record_url(subject_party), record_data(method=method, evidence=upload), headers=HTMX
     )
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not ConsentRecord.objects.exists()
+    assert not AuditEvent.objects.filter(action="consent.recorded").exists()
     assert consent_files(media_files) == []
 
 
