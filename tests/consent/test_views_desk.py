@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from consent.completeness import consent_completeness
 from consent.models import (
     ConsentAlert,
     ConsentLapse,
@@ -736,6 +737,55 @@ def test_wrong_or_unreadable_evidence_is_refused_and_no_file_kept(
     assert not ConsentRecord.objects.exists()
     assert not AuditEvent.objects.filter(action="consent.recorded").exists()
     assert consent_files(media_files) == []
+
+
+def test_verbal_consent_is_recorded_with_the_recording_as_evidence(
+    asset, subject_party, reporter, reporter_client, legal_client, media_files
+):
+    recording = media.wav_bytes(seconds=1.0)
+    response = reporter_client.post(
+        record_url(subject_party),
+        record_data(
+            method=VERBAL,
+            signature="",
+            witness_name="",
+            evidence=media.upload("phone-call.wav", recording),
+        ),
+        headers={**HTMX, "User-Agent": "Desk Browser"},
+        REMOTE_ADDR="198.51.100.21",
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == page_url(asset)
+
+    record = ConsentRecord.objects.get()
+    assert (record.party, record.method, record.collected_by) == (subject_party, VERBAL, reporter)
+    assert record.signed_name == "Ada Subject" and record.ip_address == "198.51.100.21"
+    assert not record.signature_image and record.signature_sha256 == ""
+    assert record.evidence_media_type == "audio/x-wav"
+    assert record.evidence_filename == "phone-call.wav"
+    assert record.evidence_sha256 == hashlib.sha256(recording).hexdigest()
+    with record.evidence_file.open("rb") as handle:
+        assert handle.read() == recording
+    [stored] = consent_files(media_files)
+    assert stored.read_bytes() == recording
+
+    [event] = AuditEvent.objects.filter(action="consent.recorded")
+    assert (event.object_type, event.object_id) == ("review.asset", str(asset.pk))
+    assert event.actor == reporter
+    assert event.details["method"] == VERBAL and event.details["record_id"] == record.pk
+    assert event.details["record_sha256"] == record.record_sha256
+    # The verbal consent covers the subject; only the creator is still missing.
+    assert consent_completeness(asset).missing == ["No creator recorded: add who made this media."]
+
+    # Legal listens to it: the recording comes back whole, as a download, and the listening
+    # is on the audit chain.
+    download = legal_client.get(evidence_url(record, "evidence"))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "audio/x-wav"
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert b"".join(download.streaming_content) == recording
+    viewed = AuditEvent.objects.get(action="consent.evidence_viewed")
+    assert viewed.details["sha256"] == record.evidence_sha256
 
 
 def test_a_double_submit_records_one_consent(subject_party, reporter_client, media_files):
