@@ -3,7 +3,7 @@ nothing signed is ever changed or deleted."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -366,6 +366,85 @@ def test_expiry_is_recorded_once_as_an_event(asset, creator_party, reporter, tim
     assert consent_expire_due() == []
     assert ConsentLapse.objects.get().kind == LapseKind.EXPIRED
     assert AuditEvent.objects.filter(action="consent.expired").count() == 1
+
+
+@pytest.mark.parametrize("status", [AssetStatus.APPROVED, AssetStatus.PUBLISHED])
+@pytest.mark.parametrize("kind", [LapseKind.REVOKED, LapseKind.EXPIRED])
+def test_a_lapse_on_a_cleared_asset_is_flagged_told_voids_the_signoff_and_emits_consent_revoked(
+    asset,
+    creator_party,
+    reporter,
+    legal,
+    editor,
+    second_editor,
+    time_machine,
+    django_capture_on_commit_callbacks,
+    kind,
+    status,
+):
+    """The revocation and its twin, the expiry (found by the daily task): on an asset the
+    audience may already see, either flags the asset, tells legal and the editor who approved
+    it, voids the sign-off and sends the CMS `consent.revoked`."""
+    from integrations.models import OutboxEvent
+    from review.services import asset_approve, asset_mark_published
+    from signoff.models import SignOff
+
+    time_machine.move_to(timezone.make_aware(datetime(2030, 3, 1, 9, 0)), tick=False)
+    for user, address in [(legal, "lena@example.org"), (editor, "eddie@example.org")]:
+        user.email = address
+        user.save()
+    second_editor.email = "erin@example.org"  # an editor who did not approve: not told
+    second_editor.save()
+    record = record_consent(creator_party, collected_by=reporter, valid_until=date(2030, 3, 10))
+    add_provenance_report(asset)
+    classify_plainly_captured(asset)
+    asset_approve(asset_id=asset.pk, actor=editor)
+    if status == AssetStatus.PUBLISHED:
+        asset_mark_published(asset_id=asset.pk, actor=editor)
+    signoff = SignOff.objects.get(asset=asset)
+    assert signoff.cleared_at is not None and signoff.voided_at is None
+
+    time_machine.move_to(timezone.make_aware(datetime(2030, 3, 12, 3, 0)), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        if kind == LapseKind.EXPIRED:
+            from consent.tasks import expire_consents
+
+            assert expire_consents.delay().get() == [record.pk]
+        else:
+            consent_revoke(record_id=record.pk, actor=legal, how="E-mail to the desk")
+
+    lapse = ConsentLapse.objects.get(record=record)
+    assert lapse.kind == kind
+    if kind == LapseKind.EXPIRED:
+        # Effective from the first moment after the last day of the term, by nobody.
+        assert lapse.effective_at == timezone.make_aware(datetime(2030, 3, 11))
+        assert lapse.recorded_by is None
+    else:
+        assert lapse.recorded_by == legal
+    # Flagged: an open alert on the asset, with the status the audience saw.
+    alert = ConsentAlert.objects.get(asset=asset)
+    assert (alert.lapse, alert.asset_status, alert.resolved_at) == (lapse, status, None)
+    [event] = AuditEvent.objects.filter(action=f"consent.{kind}")
+    assert event.details["alert_id"] == alert.pk and event.details["record_id"] == record.pk
+    # Told: legal and the approving editor, once, after the commit.
+    [message] = mail.outbox
+    assert sorted(message.to) == ["eddie@example.org", "lena@example.org"]
+    assert f"Consent {kind}" in message.subject and f"{status} asset #{asset.pk}" in message.subject
+    # The sign-off is void and the asset back in review.
+    signoff.refresh_from_db()
+    assert signoff.voided_at is not None
+    assert signoff.void_reason == f"Consent {kind}: Cy Creator."
+    asset.refresh_from_db()
+    assert asset.status == AssetStatus.IN_REVIEW
+    assert not consent_completeness(asset).complete
+    # The CMS is told, without the person's name.
+    [outbox] = OutboxEvent.objects.filter(asset=asset, type="consent.revoked")
+    data = outbox.payload["data"]
+    assert (data["kind"], data["alert"], data["party_role"]) == (kind, True, "creator")
+    assert "Cy Creator" not in str(outbox.payload)
+    # Recorded once: the daily task run again, or a revocation after the expiry, adds nothing.
+    assert consent_expire_due() == []
+    assert ConsentLapse.objects.count() == ConsentAlert.objects.count() == 1
 
 
 def test_only_legal_waives_and_a_justification_is_required(subject_party, editor, legal):
