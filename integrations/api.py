@@ -289,23 +289,24 @@ def decode_cursor(cursor: str) -> int:
     response={200: ClearedAssetPage, **AUTH_PROBLEMS},
     operation_id="listClearedAssets",
     summary="List cleared assets",
+    description="The cleared assets (approved, or published), by id. With `changed_since`, only "
+    "those cleared or changed since then, and also those whose clearance was revoked since "
+    "then and that are not cleared again, with `clearance: not_cleared`: polling with "
+    "`changed_since` learns of a revocation as surely as the `asset.clearance_revoked` webhook.",
     tags=["assets"],
     **READ,
 )
 def list_cleared_assets(request: HttpRequest, params: Query[AssetListParams]) -> dict[str, Any]:
-    story, cursor, limit = params.story, params.cursor, params.limit
-    signoffs = clearance_reads.cleared_signoffs(story=story, changed_since=params.changed_since)
-    if cursor:
-        signoffs = signoffs.filter(asset_id__gt=decode_cursor(cursor))
-    page = list(signoffs[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    last_events = clearance_reads.last_event_times([s.asset_id for s in page])
+    after = decode_cursor(params.cursor) if params.cursor else None
+    page, more = clearance_reads.listed_assets(
+        story=params.story, changed_since=params.changed_since, after=after, limit=params.limit
+    )
+    last_events = clearance_reads.last_event_times([row.asset.pk for row in page])
     items = []
-    for signoff in page:
-        asset = signoff.asset
-        assert signoff.cleared_at is not None  # the queryset's filter
-        moments = [signoff.cleared_at, asset.status_changed_at]
+    for row in page:
+        asset = row.asset
+        moments = [asset.status_changed_at]
+        moments += [m for m in (row.cleared_at, row.revoked_at) if m is not None]
         if asset.pk in last_events:
             moments.append(last_events[asset.pk])
         items.append(
@@ -316,9 +317,11 @@ def list_cleared_assets(request: HttpRequest, params: Query[AssetListParams]) ->
                 "media_kind": asset.media_kind,
                 "media_type": asset.media_type,
                 "status": asset.status,
-                "cleared_at": signoff.cleared_at,
+                "clearance": "cleared" if row.cleared else "not_cleared",
+                "cleared_at": row.cleared_at,
+                "revoked_at": row.revoked_at,
                 "changed_at": max(moments),
-                "content_hash": signoff.content_hash,
+                "content_hash": row.content_hash,
                 "url": request.build_absolute_uri(
                     reverse("api-v1:asset_clearance", args=[asset.pk])
                 ),
@@ -326,7 +329,7 @@ def list_cleared_assets(request: HttpRequest, params: Query[AssetListParams]) ->
         )
     return {
         "items": items,
-        "next_cursor": encode_cursor(page[-1].asset_id) if more and page else None,
+        "next_cursor": encode_cursor(page[-1].asset.pk) if more and page else None,
     }
 
 

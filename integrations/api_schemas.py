@@ -17,6 +17,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict
 
 from integrations.downloads import Part
+from review.models import AssetStatus
 
 # Explicit ASCII ranges only: Python, the Rust engine pydantic uses and the ECMA 262 dialect of
 # JSON Schema differ on what `.`, `\s` and `\w` match, and they must agree on the contract.
@@ -101,8 +102,9 @@ class AssetListParams(Schema):
     story: str | None = Field(None, max_length=200, description="The story reference.")
     changed_since: ChangedSince | None = Field(
         None,
-        description="Only assets cleared, changed or with a webhook event since then "
-        "(RFC 3339, with an offset: `2026-11-28T10:15:02Z`).",
+        description="Only assets cleared, changed or with a webhook event since then, and "
+        "those whose clearance was revoked since then (RFC 3339, with an offset: "
+        "`2026-11-28T10:15:02Z`).",
     )
     cursor: str | None = Field(None, max_length=100, description="From `next_cursor`.")
     limit: int = Field(50, ge=1, le=200)
@@ -114,14 +116,24 @@ class ClearedAsset(Schema):
     story_ref: str
     media_kind: Literal["image", "video", "audio"]
     media_type: str
-    status: Literal["approved", "published"] = Field(
-        description="The desk's workflow status: published once a CMS reported a publication."
+    status: AssetStatus = Field(
+        description="The desk's workflow status: `approved`, or `published` once a CMS reported "
+        "a publication; any other only for a revoked clearance."
     )
-    cleared_at: datetime
+    clearance: Literal["cleared", "not_cleared"] = Field(
+        description="`not_cleared` only with `changed_since`: the asset was cleared, and its "
+        "clearance was revoked since then. Do not publish it; its clearance says why."
+    )
+    cleared_at: datetime | None = Field(description="Null when not cleared.")
+    revoked_at: datetime | None = Field(
+        description="When the clearance was revoked; null when cleared."
+    )
     changed_at: datetime = Field(
-        description="The latest of: clearance, status change, newest webhook event."
+        description="The latest of: clearance or revocation, status change, newest webhook event."
     )
-    content_hash: str = Field(description="sha256 of exactly what the sign-off approved.")
+    content_hash: str | None = Field(
+        description="sha256 of exactly what the sign-off in force approved; null when not cleared."
+    )
     url: str = Field(description="This asset's clearance (GET).")
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django_stubs_ext import WithAnnotations
 
 from consent.completeness import Completeness, consent_completeness
 from consent.models import PartyRole
@@ -213,6 +215,76 @@ def cleared_signoffs(
             | Exists(events)
         )
     return signoffs
+
+
+class _Revoked(TypedDict):
+    revoked_at: datetime
+
+
+def revoked_assets(
+    *, since: datetime, story: str | None = None
+) -> QuerySet[WithAnnotations[Asset, _Revoked]]:
+    """Assets whose clearance was revoked since `since` and that are not cleared again: a CMS
+    polling with `changed_since` must learn of these as surely as of new clearances. Only
+    sign-offs that had cleared their asset count (the CMS never heard of the others, and no
+    `asset.clearance_revoked` went out for them). Annotated with `revoked_at`, the latest such
+    void; ordered by id for keyset pagination, like `cleared_signoffs`."""
+    voided = SignOff.objects.filter(
+        asset=OuterRef("pk"), voided_at__gte=since, cleared_at__isnull=False
+    )
+    in_force = SignOff.objects.filter(
+        asset=OuterRef("pk"), voided_at__isnull=True, cleared_at__isnull=False
+    )
+    assets = (
+        Asset.objects.filter(Exists(voided))
+        # Cleared again since: `cleared_signoffs` lists it, as cleared.
+        .exclude(Q(status__in=SIGNED_OFF) & Exists(in_force))
+        .annotate(revoked_at=Subquery(voided.order_by("-voided_at").values("voided_at")[:1]))
+        .defer("description", "check_error")
+        .order_by("pk")
+    )
+    if story is not None:
+        assets = assets.filter(story_ref=story)
+    return assets
+
+
+@dataclass(frozen=True)
+class ListedAsset:
+    """One entry of the list: cleared (with the sign-off in force), or, when listing changes,
+    an asset whose clearance was revoked."""
+
+    asset: Asset
+    cleared_at: datetime | None  # None: not cleared
+    revoked_at: datetime | None  # None: cleared
+    content_hash: str | None  # of the sign-off in force; None when not cleared
+
+    @property
+    def cleared(self) -> bool:
+        return self.cleared_at is not None
+
+
+def listed_assets(
+    *,
+    story: str | None = None,
+    changed_since: datetime | None = None,
+    after: int | None = None,
+    limit: int,
+) -> tuple[list[ListedAsset], bool]:
+    """One page of the list, by asset id after `after`, and whether there is more. With
+    `changed_since`, the assets whose clearance was revoked since then are merged in: two
+    queries of at most `limit + 1` rows each, both in id order, so the first `limit + 1` of
+    the merge are the first of the whole (the two never list the same asset)."""
+    signoffs = cleared_signoffs(story=story, changed_since=changed_since)
+    if after is not None:
+        signoffs = signoffs.filter(asset_id__gt=after)
+    rows = [ListedAsset(s.asset, s.cleared_at, None, s.content_hash) for s in signoffs[: limit + 1]]
+    if changed_since is not None:
+        revoked = revoked_assets(since=changed_since, story=story)
+        if after is not None:
+            revoked = revoked.filter(pk__gt=after)
+        rows += [ListedAsset(a, None, a.revoked_at, None) for a in revoked[: limit + 1]]
+        rows.sort(key=lambda row: row.asset.pk)
+    return rows[:limit], len(rows) > limit
 
 
 def last_event_times(asset_ids: list[int]) -> dict[int, datetime]:

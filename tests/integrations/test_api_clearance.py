@@ -335,6 +335,128 @@ def test_changed_since_covers_clearance_status_and_webhook_events(make_asset, ed
     assert ids(reader_api.get("/api/v1/assets", {"changed_since": later.isoformat()})) == [old.pk]
 
 
+def items_of(response) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.content
+    items: list[dict[str, Any]] = json.loads(response.content)["items"]
+    return items
+
+
+def test_changed_since_lists_revoked_clearances_as_not_cleared(make_asset, editor, reader_api):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        revoked = cleared_plain_asset(make_asset, editor)
+        kept = cleared_plain_asset(make_asset, editor)
+    signoff = revoked.signoffs.get()
+    since = (start + timedelta(hours=1)).isoformat()
+    assert items_of(reader_api.get("/api/v1/assets", {"changed_since": since})) == []
+
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        signoff_void(asset_id=revoked.pk, reason="Label edited.", actor=editor)
+
+    [item] = items_of(reader_api.get("/api/v1/assets", {"changed_since": since}))
+    assert item["id"] == revoked.pk
+    assert item["clearance"] == "not_cleared"
+    assert item["status"] == AssetStatus.IN_REVIEW
+    assert (item["cleared_at"], item["content_hash"]) == (None, None)
+    two_hours_later = (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert item["revoked_at"].startswith(two_hours_later)
+    assert item["changed_at"].startswith(two_hours_later)
+    # Only with changed_since, and only when the revocation is newer than it.
+    assert ids(reader_api.get("/api/v1/assets")) == [kept.pk]
+    after = (start + timedelta(hours=3)).isoformat()
+    assert ids(reader_api.get("/api/v1/assets", {"changed_since": after})) == []
+    signoff.refresh_from_db()
+    assert item["revoked_at"] == signoff.voided_at.isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def test_an_asset_cleared_again_is_listed_once_as_cleared(make_asset, editor, reader_api):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        asset = cleared_plain_asset(make_asset, editor)
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        signoff_void(asset_id=asset.pk, reason="Label edited.", actor=editor)
+    with time_machine.travel(start + timedelta(hours=3), tick=False):
+        clear(asset, editor)
+    since = (start + timedelta(hours=1)).isoformat()
+    [item] = items_of(reader_api.get("/api/v1/assets", {"changed_since": since}))
+    assert (item["id"], item["clearance"], item["revoked_at"]) == (asset.pk, "cleared", None)
+    assert item["content_hash"] == asset.signoffs.get(voided_at__isnull=True).content_hash
+
+
+def test_a_voided_signoff_that_never_cleared_is_not_listed(
+    make_asset, editor, reporter, legal, reader_api
+):
+    """The CMS never heard of it: no asset.cleared, no asset.clearance_revoked, not listed."""
+    start = timezone.now()
+    asset = make_asset()
+    make_ready_for_signoff(asset)
+    person = person_create(actor=reporter, full_name="Known Person")
+    party = party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
+    waiver_grant(
+        party_id=party.pk,
+        actor=legal,
+        basis=WaiverBasis.REPORTING,
+        justification="Reporting on the deepfake of this public figure itself.",
+    )
+    clear(asset, editor)  # waits for a second approval: never cleared
+    signoff_void(asset_id=asset.pk, reason="Withdrawn.", actor=editor)
+    assert not OutboxEvent.objects.filter(type=EventType.CLEARANCE_REVOKED).exists()
+    assert ids(reader_api.get("/api/v1/assets", {"changed_since": start.isoformat()})) == []
+
+
+def test_changed_since_pages_cleared_and_revoked_assets_together(make_asset, editor, reader_api):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assets = [cleared_plain_asset(make_asset, editor) for _ in range(5)]
+    revoked = {assets[0].pk, assets[2].pk, assets[3].pk}
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        for asset_id in sorted(revoked):
+            signoff_void(asset_id=asset_id, reason="Label edited.", actor=editor)
+        # The two still cleared count as changed through a webhook event each.
+        for asset in (assets[1], assets[4]):
+            last = OutboxEvent.objects.filter(asset=asset).order_by("-sequence").first()
+            OutboxEvent.objects.create(
+                event_id=f"msg_test_{asset.pk}",
+                type=EventType.LABEL_CHANGED,
+                asset=asset,
+                sequence=(last.sequence + 1) if last else 1,
+                payload={},
+            )
+    since = (start + timedelta(hours=1)).isoformat()
+    seen: list[tuple[int, str]] = []
+    cursor = None
+    while True:
+        params = {"changed_since": since, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        response = reader_api.get("/api/v1/assets", params)
+        seen += [(item["id"], item["clearance"]) for item in items_of(response)]
+        cursor = json.loads(response.content)["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [(a.pk, "not_cleared" if a.pk in revoked else "cleared") for a in assets]
+
+
+def test_changed_since_takes_a_fixed_number_of_queries(make_asset, editor, reader_api):
+    since = timezone.now().isoformat()
+
+    def make_pair() -> None:
+        cleared_plain_asset(make_asset, editor)
+        revoked = cleared_plain_asset(make_asset, editor)
+        signoff_void(asset_id=revoked.pk, reason="Label edited.", actor=editor)
+
+    make_pair()
+    reader_api.get("/api/v1/assets")  # last_used_at written: not counted below
+    with CaptureQueriesContext(connection) as one:
+        assert len(ids(reader_api.get("/api/v1/assets", {"changed_since": since}))) == 2
+    for _ in range(3):
+        make_pair()
+    with CaptureQueriesContext(connection) as four:
+        assert len(ids(reader_api.get("/api/v1/assets", {"changed_since": since}))) == 8
+    # The token, the cleared page, the revoked page, the page's newest events.
+    assert len(one) == len(four) == 4
+
+
 @pytest.mark.parametrize(
     "since",
     [

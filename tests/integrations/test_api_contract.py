@@ -28,6 +28,7 @@ from integrations.downloads import Part, download_signature
 from integrations.models import TokenScope
 from integrations.publications import publication_report
 from review.models import AssetStatus
+from signoff.services import signoff_void
 from tests.integrations.api_helpers import cleared_labeled_asset, cleared_plain_asset
 from tests.readiness import make_ready_for_signoff
 
@@ -91,11 +92,21 @@ def seeded(make_asset, editor, signing_keys, make_token, cms) -> Seeded:
         public_url="https://news.example/seeded",
         idempotency_key="seeding",
     )
+    revoked = cleared_plain_asset(make_asset, editor, story_ref="flood")
+    signoff_void(asset_id=revoked.pk, reason="Label edited.", actor=editor)  # listed as such
     ready = make_ready_for_signoff(make_asset(story_ref="flood"))  # complete, not approved
     untouched = make_asset(status=AssetStatus.IN_REVIEW)
     rejected = make_asset(status=AssetStatus.REJECTED)
     return Seeded(
-        asset_ids=[labeled.pk, plain.pk, published.pk, ready.pk, untouched.pk, rejected.pk],
+        asset_ids=[
+            labeled.pk,
+            plain.pk,
+            published.pk,
+            revoked.pk,
+            ready.pk,
+            untouched.pk,
+            rejected.pk,
+        ],
         rendition_id=labeled.renditions.get().pk,
         published_id=published.pk,
         live_reference="seeded-article",
