@@ -4,8 +4,8 @@ Readable by a judge: the statement each person read, their signature, scope and 
 evidence by hash, revocations, waivers, the completeness verdict and a certificate page with
 the audit trail. Checkable by a machine: the file is PDF/A-3b and carries
 `consent-record.json` as an associated file (relationship Data) holding every record as
-`consent.records.record_document` plus its `record_sha256`, the lapses, waivers, completeness
-and the audit events with their chain hashes.
+`consent.records.record_document` plus its `record_sha256` and the statement text it hashes,
+the lapses, waivers, completeness and the audit events with their chain hashes.
 
 This module gathers the data and writes the HTML and JSON; `consent.pdf_writer` turns them into
 the PDF with WeasyPrint. Rendering reads files and lays out pages for a noticeable time: it never
@@ -60,10 +60,12 @@ CSS_PATH = "css/consent-pdf.css"
 THUMBNAIL_EDGE = 480  # px: sharp enough at 8 cm wide, small enough to keep the PDF light
 
 VERIFY_RECORD = (
-    "Each entry of records is a record document plus its record_sha256. Remove the key "
-    "record_sha256, serialise the rest as JSON with keys sorted, separators ',' and ':', "
-    "no ASCII escaping, encoded in UTF-8: its SHA-256 must equal record_sha256 and the hash "
-    "printed for that record in the PDF."
+    "Each entry of records is a record document plus its record_sha256 and statement_text, "
+    "the exact text the person read. Remove the keys record_sha256 and statement_text, "
+    "serialise the rest as JSON with keys sorted, separators ',' and ':', no ASCII escaping, "
+    "encoded in UTF-8: its SHA-256 must equal record_sha256 and the hash printed for that "
+    "record in the PDF. The SHA-256 of statement_text, encoded in UTF-8, must equal the "
+    "record's statement.text_sha256 and the hash printed with that statement in the PDF."
 )
 VERIFY_EVENT = (
     "Each audit event's hash is the SHA-256 of the JSON object of seq, created_at, actor_id, "
@@ -442,8 +444,15 @@ def dossier_json(dossier: Dossier) -> dict[str, Any]:
         }
         for p in parties
     ]
+    # The text travels next to the document, not in it: record_sha256 covers the text's hash
+    # (statement.text_sha256), so a verifier recomputes both from this file alone.
     document["records"] = [
-        {**record_document(e.record), "record_sha256": e.record.record_sha256} for e in entries
+        {
+            **record_document(e.record),
+            "record_sha256": e.record.record_sha256,
+            "statement_text": e.record.statement_text,
+        }
+        for e in entries
     ]
     document["lapses"] = [
         {

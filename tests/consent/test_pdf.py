@@ -135,12 +135,19 @@ def test_embedded_json_equals_the_database(asset, scenario, tmp_path):
     assert data["asset"]["id"] == asset.pk and data["asset"]["sha256"] == asset.sha256
     records = ConsentRecord.objects.filter(asset=asset).order_by("party__role", "party", "-version")
     assert data["records"] == [
-        {**record_document(r), "record_sha256": r.record_sha256} for r in records
+        {
+            **record_document(r),
+            "record_sha256": r.record_sha256,
+            "statement_text": r.statement_text,
+        }
+        for r in records
     ]
     for entry in data["records"]:
         # What a verifier does with the file alone.
-        document = {k: v for k, v in entry.items() if k != "record_sha256"}
+        document = {k: v for k, v in entry.items() if k not in {"record_sha256", "statement_text"}}
         assert document_sha256(document) == entry["record_sha256"]
+        text = entry["statement_text"].encode("utf-8")
+        assert hashlib.sha256(text).hexdigest() == entry["statement"]["text_sha256"]
 
     revoked = scenario.records[2]
     [lapse] = data["lapses"]
@@ -219,7 +226,7 @@ def test_a_record_changed_since_signing_is_flagged_not_hidden(asset, scenario, t
         for r in pdf_json(pdf, tmp_path / "j")["records"]
         if r["person"]["id"] == (scenario.subject.person_id)
     ]
-    document = {k: v for k, v in entry.items() if k != "record_sha256"}
+    document = {k: v for k, v in entry.items() if k not in {"record_sha256", "statement_text"}}
     assert document_sha256(document) != entry["record_sha256"]
 
 
