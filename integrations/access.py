@@ -1,5 +1,6 @@
-"""Who may see and change webhook endpoints: holders of `integrations.manage_integrations`
-(standards editors and administrators). One fetch-and-check per object."""
+"""Who may see and change integrations, their API tokens and webhook endpoints: holders of
+`integrations.manage_integrations` (standards editors and administrators). One
+fetch-and-check per object."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from integrations.models import Delivery, WebhookEndpoint
+from integrations.models import ApiToken, Delivery, WebhookEndpoint
 
 MANAGE_PERMISSION = "integrations.manage_integrations"
 
@@ -33,3 +34,11 @@ def get_delivery_for_user(user: User | AnonymousUser, pk: int) -> Delivery:
     if delivery is None:
         raise Http404("No such delivery.")
     return delivery
+
+
+def get_token_for_user(user: User | AnonymousUser, pk: int) -> ApiToken:
+    require_integration_manager(user)
+    token = ApiToken.objects.select_related("integration").filter(pk=pk).first()
+    if token is None:
+        raise Http404("No such API token.")
+    return token

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from integrations.models import (
+    ApiToken,
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
@@ -31,13 +34,36 @@ class EndpointRow:
 
 
 @dataclass(frozen=True)
+class TokenRow:
+    token: ApiToken
+    state: str  # "active", "expired" or "revoked": what the API would make of it now
+
+    @property
+    def revocable(self) -> bool:
+        # An expired token is refused already, but revoking it still records the decision.
+        return self.state != "revoked"
+
+
+def token_state(token: ApiToken, now: datetime) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+@dataclass(frozen=True)
 class IntegrationRow:
     integration: Integration
     endpoints: list[EndpointRow]
+    tokens: list[TokenRow]  # newest first, revoked ones too (they stay on record)
 
 
 def integrations_overview() -> list[IntegrationRow]:
-    integrations = list(Integration.objects.prefetch_related("endpoints").order_by("name"))
+    integrations = list(
+        Integration.objects.prefetch_related("endpoints", "tokens").order_by("name")
+    )
+    now = timezone.now()
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     rows = Delivery.objects.order_by().values("endpoint_id", "status").annotate(n=Count("pk"))
     for row in rows:
@@ -46,6 +72,7 @@ def integrations_overview() -> list[IntegrationRow]:
         IntegrationRow(
             integration,
             [EndpointRow(e, counts.get(e.pk, {})) for e in integration.endpoints.all()],
+            [TokenRow(t, token_state(t, now)) for t in integration.tokens.all()],
         )
         for integration in integrations
     ]

@@ -1,5 +1,6 @@
 """Writes for an integration's credentials: the integration itself, its API tokens (shown once,
-stored as sha256) and, when it receives webhooks, its endpoint with a `whsec_` secret."""
+stored as sha256) and, when it receives webhooks, its endpoint with a `whsec_` secret; and the
+one read an administrator needs to name a token on the command line."""
 
 from __future__ import annotations
 
@@ -77,6 +78,28 @@ def token_create(
             },
         )
     return token, plaintext
+
+
+def token_lookup(*, identifier: str) -> ApiToken:
+    """The token an administrator means by `identifier`: the whole token (a leaked one, say) or
+    the prefix the integrations page shows (`pd_` and 8 characters). A prefix two tokens share
+    is refused rather than guessed at: revoke by id then."""
+    identifier = identifier.strip()
+    if not identifier.startswith(TOKEN_PREFIX):
+        raise CredentialsError(f"Tokens start with {TOKEN_PREFIX!r}; {identifier!r} does not.")
+    tokens = ApiToken.objects.select_related("integration")
+    if len(identifier) > SHOWN_PREFIX_LENGTH:
+        found = tokens.filter(token_sha256=token_sha256(identifier)).first()
+        if found is None:
+            raise CredentialsError("No token is known by that value.")
+        return found
+    matches = list(tokens.filter(prefix=identifier).order_by("pk")[:10])
+    if not matches:
+        raise CredentialsError(f"No token starts with {identifier!r}.")
+    if len(matches) > 1:
+        ids = ", ".join(f"{t.pk} ({t.integration})" for t in matches)
+        raise CredentialsError(f"Several tokens start with {identifier!r}: ids {ids}. Give --id.")
+    return matches[0]
 
 
 def token_revoke(*, token_id: int, actor: User | None = None) -> ApiToken:

@@ -1,6 +1,6 @@
-"""Webhook admin pages for standards editors and administrators: the integrations and their
-endpoints, an endpoint's delivery log, one delivery's attempts, rotating a secret, re-enabling
-an endpoint, sending a delivery again."""
+"""Integration admin pages for standards editors and administrators: the integrations with their
+API tokens and webhook endpoints, revoking a token, an endpoint's delivery log, one delivery's
+attempts, rotating a secret, re-enabling an endpoint, sending a delivery again."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from integrations.access import (
     get_delivery_for_user,
     get_endpoint_for_user,
+    get_token_for_user,
     require_integration_manager,
 )
 from integrations.delivery_log import (
@@ -35,6 +36,7 @@ from integrations.endpoints import (
 )
 from integrations.forms import EnableEndpointForm, LogFilterForm, RotateSecretForm
 from integrations.models import WebhookEndpoint
+from integrations.tokens import token_revoke
 from review.decorators import acting_user, staff_required
 
 
@@ -43,6 +45,23 @@ from review.decorators import acting_user, staff_required
 def integration_list(request: HttpRequest) -> HttpResponse:
     require_integration_manager(request.user)
     return render(request, "integrations/list.html", {"rows": integrations_overview()})
+
+
+@staff_required
+@require_POST
+def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    token = get_token_for_user(request.user, pk)
+    already = token.revoked_at is not None
+    revoked = token_revoke(token_id=token.pk, actor=acting_user(request))
+    if already:
+        messages.info(request, f"Token {revoked.prefix}… was already revoked.")
+    else:
+        messages.success(
+            request,
+            f"Token {revoked.prefix}… of {revoked.integration} revoked: it no longer opens the "
+            "API.",
+        )
+    return redirect("integrations:list")
 
 
 def _endpoint_page(
