@@ -1,10 +1,8 @@
 """Remote consent in chromium: the person opens the link on a phone without an account, is
 refused with an empty signature pad, draws a signature, signs and gets a receipt; the used link
-then says so. On the desk side, the links panel makes a link in place, shows its URL once and
-cancels a link.
-
-The desk's consent page is built separately, so the desk test puts the panel (as the link
-views answer it) into a logged-in page and drives it from there.
+then says so. On the desk side, the reporter works on the asset's real consent page
+(/assets/<id>/consent/): the party's links panel makes a link in place, shows its URL once,
+makes a second one and cancels the first, which then no longer opens on a phone.
 """
 
 from __future__ import annotations
@@ -12,13 +10,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, PartyRole
 from consent.services import (
     Scope,
     consent_link_create,
-    latest_statements,
     party_add,
     person_create,
     statement_publish,
@@ -146,46 +143,49 @@ def test_person_signs_on_a_phone_without_an_account(
     assert ConsentRecord.objects.count() == 1
 
 
-def test_desk_panel_makes_a_link_shows_it_once_and_cancels(
+def create_link(panel: Locator, uses: str, days: str, *, links_before: int) -> str:
+    """Open the panel's form, fill it and create the link; returns the URL shown once."""
+    panel.get_by_text("Send a link to sign remotely").click()
+    panel.get_by_label("Uses").fill(uses)
+    panel.get_by_label("Link works for (days)").fill(days)
+    panel.get_by_role("button", name="Create link").click()
+    # The panel is replaced when the answer arrives: one row more than before.
+    expect(panel.locator("tbody tr")).to_have_count(links_before + 1)
+    expect(panel.get_by_role("status")).to_contain_text("shown only once")
+    url = panel.get_by_label("Link for Ada Subject").input_value()
+    assert re.fullmatch(r"http://[^/]+/c/[A-Za-z0-9_-]{40,}/", url), url
+    return url
+
+
+def test_desk_consent_page_makes_a_link_shows_it_once_and_cancels(
     new_context, settings, live_server, reporter, subject_party, statement
 ):
     # The link shown must open on this test server.
     settings.SITE_URL = live_server.url
     page = new_context().new_page()
     log_in(page, reporter.username)
-
-    # The panel as the desk page will hold it: the answer of a first link made through it.
-    first_url = page.evaluate(
-        """async ([url, statement]) => {
-            const headers = JSON.parse(document.body.getAttribute("hx-headers"));
-            headers["HX-Request"] = "true";
-            const body = new URLSearchParams({statement, uses: "Illustration",
-                valid_from: new Date().toISOString().slice(0, 10), lifetime_days: "7"});
-            const response = await fetch(url, {method: "POST", headers, body});
-            const main = document.querySelector("main");
-            main.innerHTML = await response.text();
-            htmx.process(main);
-            return main.querySelector("input[readonly]").value;
-        }""",
-        [f"/consent/parties/{subject_party.pk}/links/", str(latest_statements()[0].pk)],
+    response = page.goto(f"/assets/{subject_party.asset_id}/consent/")
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile(r"Consent for #\d+ harbour-scene\.jpg")
     )
     panel = page.locator(f"#links-{subject_party.pk}")
-    expect(panel.get_by_role("status")).to_contain_text("shown only once")
-    expect(panel.get_by_role("link", name="E-mail it to ada@example.org")).to_be_visible()
+    expect(panel.get_by_text("No link sent yet.")).to_be_visible()
+    mark_document(page)
+
+    # The first link: the panel is replaced in place, with the URL, the e-mail and the copy.
+    first_url = create_link(panel, "Illustration", "7", links_before=0)
+    expect(panel.get_by_role("link", name="E-mail it to ada@example.org")).to_have_attribute(
+        "href", re.compile(r"^mailto:ada@example\.org\?")
+    )
     panel.get_by_role("button", name="Copy").click()
     expect(panel.get_by_role("button", name="Copied")).to_be_visible()
+    assert_same_document(page)
+    assert first_url.startswith(f"{live_server.url}/c/")
 
-    # A second link, from the panel's own form: the section is replaced in place.
-    mark_document(page)
-    panel.get_by_text("Send a link to sign remotely").click()
-    panel.get_by_label("Uses").fill("Illustration of the story, Social video")
-    panel.get_by_label("Link works for (days)").fill("3")
-    panel.get_by_role("button", name="Create link").click()
-    url_box = panel.get_by_label("Link for Ada Subject")
-    expect(url_box).not_to_have_value(first_url)
-    second_url = url_box.input_value()
-    assert second_url.startswith(f"{live_server.url}/c/")
-    expect(panel.locator("tbody tr")).to_have_count(2)
+    # A second one from the same panel: a new URL, two links waiting.
+    second_url = create_link(panel, "Illustration of the story, Social video", "3", links_before=1)
+    assert second_url != first_url
     expect(panel.get_by_text("Waiting for signature")).to_have_count(2)
     assert_same_document(page)
     assert ConsentLink.objects.count() == 2
@@ -202,9 +202,16 @@ def test_desk_panel_makes_a_link_shows_it_once_and_cancels(
     assert_same_document(page)
     screenshot(page, "screenshot-consent-links-panel.png")
 
+    # Reloaded, the page lists both links and shows neither URL: it was shown once.
+    page.reload()
+    expect(panel.locator("tbody tr")).to_have_count(2)
+    expect(panel.get_by_text("Cancelled")).to_have_count(1)
+    assert first_url not in page.content() and second_url not in page.content()
+
     phone = new_context().new_page()
     gone = phone.goto(first_url)
     assert gone is not None and gone.status == 410
     expect(phone.get_by_role("alert")).to_contain_text("cancelled")
     works = phone.goto(second_url)
     assert works is not None and works.status == 200
+    expect(phone.get_by_role("button", name="I agree and sign")).to_be_visible()
