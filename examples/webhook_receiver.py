@@ -14,6 +14,9 @@ accepts as one JSON line on stdout, and answers 204.
 * The same event sent again with a fresh timestamp and signature (Proofdesk retrying because
   our answer was lost, or someone pressing "Redeliver") is acknowledged with 200 and not
   processed twice: `webhook-id` is the idempotency key.
+* An event counts as processed only once it has been handled. If handling fails, the answer is
+  500 and the id is not remembered, so Proofdesk's retry is handled anew: nothing is lost.
+  The same event arriving again while it is being handled gets 409 (and comes back later).
 
 For tests: `--fail-first N` answers 500 to the first N valid events (Proofdesk retries them),
 `--status CODE` answers CODE to the valid events (410 asks Proofdesk to stop sending),
@@ -41,6 +44,16 @@ from standardwebhooks.webhooks import WebhookVerificationError
 TOLERANCE_SECONDS = 5 * 60  # the library's window for webhook-timestamp
 MAX_BODY_BYTES = 1024 * 1024
 
+# What to do with a verified event: (webhook-id, event). Raising means "not handled".
+EventHandler = Callable[[str, dict[str, Any]], None]
+
+
+def print_event(msg_id: str, event: dict[str, Any]) -> None:
+    """The example's handling: the event as one JSON line on stdout (a closed stdout raises,
+    and the event is then not processed)."""
+    line = {"webhook_id": msg_id, "type": event.get("type"), **event}
+    print(json.dumps(line, sort_keys=True), flush=True)
+
 
 class Rejected(Exception):
     def __init__(self, status: int, reason: str) -> None:
@@ -59,6 +72,7 @@ class Receiver:
         status: int = 204,
         fail_first: int = 0,
         clock: Callable[[], float] = time.time,
+        handler: EventHandler = print_event,
     ) -> None:
         if not secrets:
             raise ValueError("At least one secret (whsec_...) is needed.")
@@ -68,8 +82,10 @@ class Receiver:
         self.failures_left = fail_first
         self.clock = clock
         self.lock = threading.Lock()
+        self.handler = handler
         self.seen: dict[tuple[str, str], float] = {}  # (id, timestamp) -> when to forget it
-        self.processed: set[str] = set()
+        self.processed: set[str] = set()  # handled: a redelivery is only acknowledged
+        self.in_progress: set[str] = set()  # being handled right now
 
     def verify(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
         """The event, if the request is authentic and not a replay; raises Rejected."""
@@ -97,7 +113,7 @@ class Receiver:
         return event
 
     def handle(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
-        """(status, text) to answer; prints the event when it is accepted."""
+        """(status, text) to answer; hands the event to the handler when it is accepted."""
         try:
             event = self.verify(body, headers)
         except Rejected as rejected:
@@ -106,14 +122,28 @@ class Receiver:
         with self.lock:
             if msg_id in self.processed:
                 return 200, "duplicate: already processed"
+            if msg_id in self.in_progress:
+                # A redelivery racing the attempt in hand: that one decides. Not 2xx, so that
+                # this one comes back should the first fail.
+                return 409, "already being processed"
             if self.failures_left > 0:
                 self.failures_left -= 1
                 return 500, "failing on purpose (--fail-first)"
-            if 200 <= self.status < 300:
-                self.processed.add(msg_id)
-        if 200 <= self.status < 300:
-            line = {"webhook_id": msg_id, "type": event.get("type"), **event}
-            print(json.dumps(line, sort_keys=True), flush=True)
+            if not 200 <= self.status < 300:
+                return self.status, ""
+            self.in_progress.add(msg_id)
+        try:
+            self.handler(msg_id, event)
+        except Exception as exc:
+            # Not remembered as processed: our 500 makes Proofdesk retry, and the retry is
+            # handled anew. Marking it first would answer that retry "duplicate" and lose it.
+            with self.lock:
+                self.in_progress.discard(msg_id)
+            return 500, f"handling failed: {type(exc).__name__}"
+        with self.lock:
+            # Processed before no longer in progress: no moment when a duplicate sees neither.
+            self.processed.add(msg_id)
+            self.in_progress.discard(msg_id)
         return self.status, ""
 
 
