@@ -22,6 +22,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.params import HeaderEx
 
+from incidents.selectors import incident_api_items
 from integrations import clearance as clearance_reads
 from integrations.api_schemas import (
     AssetClearance,
@@ -72,8 +73,9 @@ key once the asset is cleared.
 `method-not-allowed` (405), `not-cleared` (409, with `reasons`), `reference-live` (409),
 `idempotency-key-reused` (422).
 
-**Incidents** are not tracked by the desk yet: the incidents list is empty until the corrections
-workflow lands, in the shape it will then have.
+**Incidents** are reports about an approved or published asset and what the standards desk
+decided (`correction`, `relabel`, `takedown`, `no_action`; `report` while still open). The
+list carries the audience-facing public note, never who reported or decided.
 """
 
 
@@ -405,14 +407,16 @@ def get_asset_clearance(request: HttpRequest, asset_id: int) -> dict[str, Any]:
     response={200: IncidentList, **AUTH_PROBLEMS, 404: Problem},
     operation_id="listAssetIncidents",
     summary="An asset's incidents",
-    description="Reports on a published asset and what the desk decided. Empty until the "
-    "desk tracks incidents (the corrections workflow); the shape is the one it will fill.",
+    description="Reports on an approved or published asset and what the standards desk "
+    "decided, newest first. `type` is the decision, or `report` while the incident is open. "
+    "A takedown or correction is also sent as a webhook (asset.takedown_requested, "
+    "asset.correction_issued).",
     tags=["assets"],
     **READ,
 )
 def list_asset_incidents(request: HttpRequest, asset_id: int) -> dict[str, Any]:
     _get_asset(asset_id)
-    return {"items": []}
+    return {"items": incident_api_items(asset_id=asset_id)}
 
 
 # --- publications ------------------------------------------------------------------------

@@ -523,8 +523,52 @@ def test_the_list_takes_a_fixed_number_of_queries(make_asset, editor, reader_api
 # --- incidents ---------------------------------------------------------------------------
 
 
-def test_incidents_are_an_empty_list_until_the_desk_tracks_them(asset, reader_api):
+def test_an_asset_without_incidents_lists_none(asset, reader_api):
     response = reader_api.get(f"/api/v1/assets/{asset.pk}/incidents")
     assert response.status_code == 200
     assert json.loads(response.content) == {"items": []}
     assert_problem(reader_api.get("/api/v1/assets/999999/incidents"), 404, "not-found")
+
+
+def test_incidents_list_reports_and_decisions_without_personal_data(
+    make_asset, editor, standards, reader_api
+):
+    from incidents.models import Decision, HarmCategory, IncidentSource, Severity
+    from incidents.services import incident_decide, incident_report
+
+    asset = make_asset(status=AssetStatus.PUBLISHED)
+    other = make_asset(status=AssetStatus.PUBLISHED)
+
+    def report(target, description):
+        return incident_report(
+            asset_id=target.pk,
+            reported_by=editor,
+            harm_category=HarmCategory.DISINFORMATION,
+            severity=Severity.HIGH,
+            description=description,
+            source=IncidentSource.STAFF,
+        )
+
+    corrected = report(asset, "Presented as a photograph; it is generated.")
+    incident_decide(
+        incident_id=corrected.pk,
+        actor=standards,
+        decision=Decision.CORRECTION,
+        public_note="Correction: this image was made with AI.",
+        note="Caption was wrong; checked with the desk.",
+    )
+    still_open = report(asset, "A reader says the crowd was added.")
+    report(other, "Not this asset's.")
+
+    response = reader_api.get(f"/api/v1/assets/{asset.pk}/incidents")
+    assert response.status_code == 200
+    items = json.loads(response.content)["items"]
+    assert [(i["id"], i["type"], i["status"]) for i in items] == [
+        (still_open.pk, "report", "open"),
+        (corrected.pk, "correction", "decided"),
+    ]
+    assert items[1]["public_note"] == "Correction: this image was made with AI."
+    assert items[0]["public_note"] == ""
+    body = response.content.decode()
+    for private in (editor.username, standards.username, "crowd was added", "checked with"):
+        assert private not in body
