@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -10,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from newsroom.celery import app as celery_app
 from provenance.forms import TrustListForm
 from provenance.models import ProvenanceThumbnail, TrustList, TrustRecheck
 from provenance.selectors import trust_overview
@@ -42,7 +42,7 @@ def recheck(request: HttpRequest, asset_pk: int) -> HttpResponseBase:
         )
     provenance_request_recheck(asset_id=asset.pk, actor=acting_user(request))
     # In-process tasks (no broker) have run by now; a worker may take a moment.
-    done = settings.CELERY_TASK_ALWAYS_EAGER
+    done = bool(celery_app.conf.task_always_eager)
     return workflow_response(
         request,
         asset.pk,

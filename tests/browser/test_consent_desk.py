@@ -136,7 +136,11 @@ def test_reporter_collects_consent_and_legal_waives_and_revokes(
     # The thumbnail is served through the audited evidence view.
     thumbnail = party_card(page, "Ada Subject").get_by_role("img", name="Signature of Ada Subject")
     expect(thumbnail).to_be_visible()
-    assert thumbnail.evaluate("img => img.naturalWidth") > 0
+    # Visible is not loaded: wait for the image itself (it came through the evidence view).
+    thumbnail.element_handle().wait_for_element_state("stable")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
     assert AuditEvent.objects.filter(action="consent.evidence_viewed").exists()
 
     # Cy's consent comes as a signed paper release.

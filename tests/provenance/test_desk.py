@@ -228,8 +228,10 @@ def test_editor_reruns_a_check_and_the_page_shows_the_new_report(
     assert "2 checks so far" in detail(editor_client, asset)
 
 
-def test_with_a_broker_the_rerun_says_it_is_queued(editor_client, asset, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+def test_with_a_broker_the_rerun_says_it_is_queued(editor_client, asset):
+    from newsroom.celery import app
+
+    app.conf.task_always_eager = False  # the autouse fixture puts it back after the test
     response = editor_client.post(
         reverse("provenance:recheck", args=[asset.pk]), headers={"HX-Request": "true"}
     )
