@@ -1,9 +1,10 @@
 """Consent PDFs for legal: one asset with all its parties, or one person with all their assets.
 
-Readable by a judge: the statement each person read, their signature, scope and term, the
-evidence by hash, revocations, waivers, the completeness verdict and a certificate page with
-the audit trail. Checkable by a machine: the file is PDF/A-3b and carries
-`consent-record.json` as an associated file (relationship Data) holding every record as
+Readable by a judge: the statement each person read (each distinct text printed once, in an
+appendix, with its sha256; every record names its text by number, version and hash), their
+signature, scope and term, the evidence by hash, revocations, waivers, the completeness verdict
+and a certificate page with the audit trail. Checkable by a machine: the file is PDF/A-3b and
+carries `consent-record.json` as an associated file (relationship Data) holding every record as
 `consent.records.record_document` plus its `record_sha256` and the statement text it hashes,
 the lapses, waivers, completeness and the audit events with their chain hashes.
 
@@ -83,8 +84,52 @@ class RenderInTransaction(RuntimeError):
 
 
 @dataclass(frozen=True)
+class StatementEntry:
+    """One distinct statement text, printed once in the appendix: records that quote it refer
+    to it by number and hash. A ten-party asset quotes three or four texts, not ten, and
+    laying out the same long text again for every record was most of the rendering time."""
+
+    number: int  # S1, S2… in the order the records are printed
+    text: str
+    sha256: str  # of the text as stored today; each record prints the hash recorded at signing
+    record: ConsentRecord  # the first record that quotes it: title, key, version, language
+    readers: list[str] = field(default_factory=list)  # who read it, for which record version
+
+
+class StatementIndex:
+    """Numbers the distinct statement texts of a dossier as its records are gathered."""
+
+    def __init__(self) -> None:
+        self._by_text: dict[str, StatementEntry] = {}
+
+    def ref(self, record: ConsentRecord) -> StatementEntry:
+        entry = self._by_text.get(record.statement_text)
+        if entry is None:
+            entry = StatementEntry(
+                number=len(self._by_text) + 1,
+                text=record.statement_text,
+                sha256=text_sha256(record.statement_text),
+                record=record,
+            )
+            self._by_text[record.statement_text] = entry
+        entry.readers.append(_reader(record))
+        return entry
+
+    @property
+    def entries(self) -> list[StatementEntry]:
+        return list(self._by_text.values())
+
+
+def _reader(record: ConsentRecord) -> str:
+    person = record.person.full_name if record.person is not None else "an unidentified person"
+    who = f"{record.signer.full_name} for {person}" if record.signer is not None else person
+    return f"{who} (asset #{record.asset_id}, record version {record.version})"
+
+
+@dataclass(frozen=True)
 class RecordEntry:
     record: ConsentRecord
+    statement: StatementEntry  # where its text is printed, in the appendix
     acknowledged: list[str]  # labels of the informed points, in the order people read them
     status: str  # "current", "superseded by version 3", "revoked", "expired"
     lapse: ConsentLapse | None
@@ -131,6 +176,7 @@ class Dossier:
     events: list[EventEntry]
     person: Person | None = None
     waivers: list[tuple[AssetEntry, PartyEntry]] = field(default_factory=list)
+    statements: list[StatementEntry] = field(default_factory=list)  # the appendix
 
 
 # --- reading the database -------------------------------------------------------------------
@@ -157,7 +203,9 @@ def _records_by_party(parties: Iterable[Party]) -> dict[int, list[ConsentRecord]
     return grouped
 
 
-def _record_entry(record: ConsentRecord, newer: ConsentRecord | None) -> RecordEntry:
+def _record_entry(
+    record: ConsentRecord, newer: ConsentRecord | None, statements: StatementIndex
+) -> RecordEntry:
     lapse: ConsentLapse | None = getattr(record, "lapse", None)
     if lapse is not None:
         status = lapse.kind
@@ -184,6 +232,7 @@ def _record_entry(record: ConsentRecord, newer: ConsentRecord | None) -> RecordE
     points = set(record.acknowledged)
     return RecordEntry(
         record=record,
+        statement=statements.ref(record),
         acknowledged=[p.label for p in InformedPoint if p.value in points],
         status=status,
         lapse=lapse,
@@ -228,7 +277,10 @@ def _thumbnail(asset: Asset) -> tuple[str, str]:
 
 
 def _party_entries(
-    parties: list[Party], problems: dict[int, str], records: dict[int, list[ConsentRecord]]
+    parties: list[Party],
+    problems: dict[int, str],
+    records: dict[int, list[ConsentRecord]],
+    statements: StatementIndex,
 ) -> list[PartyEntry]:
     entries = []
     for party in parties:
@@ -237,7 +289,7 @@ def _party_entries(
             PartyEntry(
                 party=party,
                 records=[
-                    _record_entry(record, versions[i - 1] if i else None)
+                    _record_entry(record, versions[i - 1] if i else None, statements)
                     for i, record in enumerate(versions)
                 ],
                 waiver=getattr(party, "waiver", None),
@@ -248,7 +300,10 @@ def _party_entries(
 
 
 def _asset_entry(
-    asset: Asset, parties: list[Party], records: dict[int, list[ConsentRecord]]
+    asset: Asset,
+    parties: list[Party],
+    records: dict[int, list[ConsentRecord]],
+    statements: StatementIndex,
 ) -> AssetEntry:
     verdict = consent_completeness(asset)
     problems = {item.party.pk: item.problem for item in verdict.parties}
@@ -259,7 +314,7 @@ def _asset_entry(
         asset=asset,
         thumbnail_uri=thumbnail_uri,
         thumbnail_note=thumbnail_note,
-        parties=_party_entries(parties, problems, records),
+        parties=_party_entries(parties, problems, records, statements),
         complete=verdict.complete,
         missing=verdict.missing,
         other_parties=len(others),
@@ -305,7 +360,8 @@ def _events(query: Q, people: Iterable[Person | None]) -> list[EventEntry]:
 def asset_dossier(asset: Asset) -> Dossier:
     parties = list(_parties().filter(asset=asset))
     records = _records_by_party(parties)
-    entry = _asset_entry(asset, parties, records)
+    statements = StatementIndex()
+    entry = _asset_entry(asset, parties, records, statements)
     people = {p.person for p in parties} | {r.signer for rs in records.values() for r in rs}
     people.discard(None)
     events = _events(
@@ -322,6 +378,7 @@ def asset_dossier(asset: Asset) -> Dossier:
         assets=[entry],
         events=events,
         waivers=[(entry, p) for p in entry.parties if p.waiver is not None],
+        statements=statements.entries,
     )
 
 
@@ -335,7 +392,8 @@ def person_dossier(person: Person) -> Dossier:
     by_asset: dict[int, list[Party]] = defaultdict(list)
     for party in parties:
         by_asset[party.asset_id].append(party)
-    entries = [_asset_entry(ps[0].asset, ps, records) for ps in by_asset.values()]
+    statements = StatementIndex()
+    entries = [_asset_entry(ps[0].asset, ps, records, statements) for ps in by_asset.values()]
     party_ids = [p.pk for p in parties]
     record_ids = [r.pk for rs in records.values() for r in rs]
     link_ids = list(ConsentLink.objects.filter(party__in=party_ids).values_list("pk", flat=True))
@@ -366,6 +424,7 @@ def person_dossier(person: Person) -> Dossier:
         events=events,
         person=person,
         waivers=[(e, p) for e in entries for p in e.parties if p.waiver is not None],
+        statements=statements.entries,
     )
 
 

@@ -88,10 +88,43 @@ def test_asset_pdf_text_holds_every_party_hash_waiver_and_revocation(asset, scen
     assert "release.pdf (application/pdf): evidence file held by the newsroom" in words
     assert "Milo Minor, as guardian of a minor depicted; given by their guardian Gwen" in words
     assert "✓ They may revoke their consent, and how" in words
-    # Every version, newest first, each with the statement text the person read.
+    # Every version, newest first; the statement texts they read are in the appendix.
     assert words.index("version 2: current") < words.index("version 1: superseded by version 2")
     assert "Territories: EU, UK." in words and "Territories: worldwide." in words
-    assert words.count("I give this consent freely and have had the chance to ask questions.") == 4
+
+
+def test_each_statement_text_is_printed_once_and_every_record_names_it_by_number_and_hash(
+    asset, scenario, tmp_path
+):
+    words = flat(pdf_text(asset_consent_pdf(asset), tmp_path))
+    # Four records, three texts: the minor's guardian read the same text as Ada (same role,
+    # scope and term); the creator's two versions differ in territories.
+    texts = {r.statement_sha256: r.statement_text for r in scenario.records}
+    assert len(texts) == 3
+    numbers = {}
+    for sha256 in texts:
+        assert words.count(f"SHA-256 of this text: {sha256}") == 1
+        found = re.search(
+            r"Statement S(\d): Consent to the use of synthetic or altered media Text "
+            r"synthetic-media, version 1 \(en\), with the record's scope SHA-256 of this text: "
+            + sha256,
+            words,
+        )
+        assert found, sha256
+        numbers[sha256] = found.group(1)
+    assert sorted(numbers.values()) == ["1", "2", "3"]
+    # The body of each text once, in the appendix, after the first record that quotes it.
+    assert words.count("I give this consent freely and have had the chance to ask questions.") == 3
+    assert words.count("This consent is for media item #") == 3
+    assert words.index("Appendix: the statements as shown") < words.index("I give this consent")
+    for record in scenario.records:
+        sha256 = record.statement_sha256
+        assert (
+            f"printed in full as statement S{numbers[sha256]} in the appendix SHA-256 {sha256}"
+            in words
+        ), record.signed_name
+    # Who read each one, so a reader can go from the text back to the records.
+    assert f"Gwen Guardian for Milo Minor (asset #{asset.pk}, record version 1)" in words
 
 
 def test_certificate_lists_every_consent_event_with_its_hash(asset, scenario, legal, tmp_path):
