@@ -128,12 +128,10 @@ class Signer:
 
 
 def _release_pdf() -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
-        b"trailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+    # A whole PDF (cross-reference table, startxref): the desk refuses damaged evidence.
+    from tests.consent.media import pdf_bytes
+
+    return pdf_bytes()
 
 
 def _signer(reporter: Any) -> Signer:
