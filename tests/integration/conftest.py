@@ -31,7 +31,8 @@ from django.db.backends.sqlite3.creation import DatabaseCreation
 from newsroom.celery import app
 
 HERE = Path(__file__).resolve().parent
-TEST_REDIS_DB = 14  # .ci/run points CELERY_BROKER_URL here too
+# .ci/run points CELERY_BROKER_URL at 14 too; a developer running these beside CI can pick another.
+TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "14"))
 WORKER_START_TIMEOUT = 60.0  # seconds; a cold start imports Django, Pillow and c2pa
 TASK_TIMEOUT = 30.0
 
