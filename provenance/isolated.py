@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import asdict
-from typing import Any
+from typing import IO, Any
 
 from provenance.reader import (
     Verification,
@@ -53,8 +53,8 @@ def _decode(document: dict[str, Any]) -> tuple[Verification, XmpMetadata]:
     return Verification(**payload), XmpMetadata(**document["xmp"])
 
 
-def verify_path(
-    path: str,
+def verify_handle(
+    handle: IO[bytes],
     media_type: str,
     *,
     trust_anchors: str,
@@ -62,20 +62,20 @@ def verify_path(
     remote_fetch: bool,
     remote_hosts: list[str],
 ) -> tuple[Verification, XmpMetadata]:
-    """The same read as the in-process one, on a local file."""
-    with open(path, "rb") as handle:
-        xmp = read_xmp(handle)
-        context = reader_context(
-            trust_anchors=trust_anchors,
-            allowed_list=allowed_list,
-            remote_fetch=remote_fetch_permitted(
-                xmp.remote_manifest_url, enabled=remote_fetch, hosts=remote_hosts
-            ),
-        )
-        return verify_stream(handle, media_type, context=context), xmp
+    """The read itself, in this process or the child: XMP first (it may name a remote
+    manifest), then the credentials with the trust and remote-fetch settings."""
+    xmp = read_xmp(handle)
+    context = reader_context(
+        trust_anchors=trust_anchors,
+        allowed_list=allowed_list,
+        remote_fetch=remote_fetch_permitted(
+            xmp.remote_manifest_url, enabled=remote_fetch, hosts=remote_hosts
+        ),
+    )
+    return verify_stream(handle, media_type, context=context), xmp
 
 
-def _failed(message: str) -> tuple[Verification, XmpMetadata]:
+def unreadable(message: str) -> tuple[Verification, XmpMetadata]:
     return Verification(ProvenanceState.UNREADABLE, error=message), XmpMetadata()
 
 
@@ -89,7 +89,7 @@ def verify_in_child(
     remote_hosts: list[str],
     timeout: float,
 ) -> tuple[Verification, XmpMetadata]:
-    """Run `verify_path` in a fresh interpreter, killed after `timeout` seconds."""
+    """Run `verify_handle` on a local file in a fresh interpreter, killed after `timeout` s."""
     job = json.dumps(
         {
             "path": path,
@@ -111,34 +111,35 @@ def verify_in_child(
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return _failed(f"Verification took longer than {timeout:g} s and was abandoned.")
+        return unreadable(f"Verification took longer than {timeout:g} s and was abandoned.")
     if completed.returncode < 0:
         name = signal.Signals(-completed.returncode).name
-        return _failed(f"The Content Credentials reader crashed on this file ({name}).")
+        return unreadable(f"The Content Credentials reader crashed on this file ({name}).")
     if completed.returncode != 0:
         detail = completed.stderr.decode(errors="replace").strip().splitlines()
-        return _failed(
+        return unreadable(
             "The Content Credentials reader failed on this file"
             + (f": {detail[-1][:500]}" if detail else ".")
         )
     try:
         return _decode(json.loads(completed.stdout))
     except (ValueError, KeyError, TypeError) as exc:
-        return _failed(
+        return unreadable(
             f"The Content Credentials reader gave an answer that could not be read: {exc}"
         )
 
 
 def main() -> int:
     job = json.loads(sys.stdin.buffer.read())
-    verification, xmp = verify_path(
-        job["path"],
-        job["media_type"],
-        trust_anchors=job["trust_anchors"],
-        allowed_list=job["allowed_list"],
-        remote_fetch=job["remote_fetch"],
-        remote_hosts=job["remote_hosts"],
-    )
+    with open(job["path"], "rb") as handle:
+        verification, xmp = verify_handle(
+            handle,
+            job["media_type"],
+            trust_anchors=job["trust_anchors"],
+            allowed_list=job["allowed_list"],
+            remote_fetch=job["remote_fetch"],
+            remote_hosts=job["remote_hosts"],
+        )
     sys.stdout.write(json.dumps(_encode(verification, xmp)))
     return 0
 

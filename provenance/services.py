@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -21,7 +22,7 @@ from django.db.models import OuterRef, Subquery
 
 from audit.services import audit_record
 from provenance.detectors import Detector, DetectorFacts
-from provenance.isolated import verify_in_child
+from provenance.isolated import unreadable, verify_handle, verify_in_child
 from provenance.models import (
     DetectorRun,
     DetectorStatus,
@@ -31,20 +32,13 @@ from provenance.models import (
     TrustList,
     TrustRecheck,
 )
-from provenance.reader import (
-    Verification,
-    library_version,
-    reader_context,
-    remote_fetch_permitted,
-    verify_stream,
-)
+from provenance.reader import Verification, library_version
 from provenance.states import (
     CAPTURE_SOURCE_TYPES,
     SYNTHETIC_SOURCE_TYPES,
-    ProvenanceState,
 )
 from provenance.trust import TrustBundle, effective_trust, parse_pem_bundle
-from provenance.xmp import XmpMetadata, read_xmp
+from provenance.xmp import XmpMetadata
 from review.models import Asset, AssetStatus
 from signoff.services import signoff_recheck
 
@@ -55,97 +49,54 @@ logger = logging.getLogger(__name__)
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="c2pa")
 
 
-def remote_fetch_allowed(url: str) -> bool:
-    return remote_fetch_permitted(
-        url,
-        enabled=settings.C2PA_REMOTE_MANIFEST_FETCH,
-        hosts=settings.C2PA_REMOTE_MANIFEST_HOSTS,
-    )
-
-
 def _verify_file(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMetadata]:
     if asset.size_bytes > settings.C2PA_MAX_VERIFY_BYTES:
         limit_mb = settings.C2PA_MAX_VERIFY_BYTES // (1024 * 1024)
-        return (
-            Verification(
-                ProvenanceState.UNREADABLE,
-                error=f"The file is larger than the {limit_mb} MB verification cap; "
-                "its credentials were not read.",
-            ),
-            XmpMetadata(),
+        return unreadable(
+            f"The file is larger than the {limit_mb} MB verification cap; "
+            "its credentials were not read."
         )
-
-    if asset.size_bytes > settings.C2PA_IN_PROCESS_MAX_BYTES:
-        return _verify_in_child(asset, trust)
-
-    def work() -> tuple[Verification, XmpMetadata]:
-        with asset.file.open("rb") as handle:
-            xmp = read_xmp(handle)
-            context = reader_context(
-                trust_anchors=trust.anchors,
-                allowed_list=trust.allowed,
-                remote_fetch=remote_fetch_allowed(xmp.remote_manifest_url),
-            )
-            return verify_stream(handle, asset.media_type, context=context), xmp
-
-    future = _pool.submit(work)
+    options = {
+        "trust_anchors": trust.anchors,
+        "allowed_list": trust.allowed,
+        "remote_fetch": settings.C2PA_REMOTE_MANIFEST_FETCH,
+        "remote_hosts": settings.C2PA_REMOTE_MANIFEST_HOSTS,
+    }
     try:
-        return future.result(timeout=settings.C2PA_VERIFY_TIMEOUT)
+        if asset.size_bytes > settings.C2PA_IN_PROCESS_MAX_BYTES:
+            return _verify_in_child(asset, options)
+
+        def work() -> tuple[Verification, XmpMetadata]:
+            with asset.file.open("rb") as handle:
+                return verify_handle(handle, asset.media_type, **options)
+
+        return _pool.submit(work).result(timeout=settings.C2PA_VERIFY_TIMEOUT)
     except concurrent.futures.TimeoutError:
-        return (
-            Verification(
-                ProvenanceState.UNREADABLE,
-                error=f"Verification took longer than {settings.C2PA_VERIFY_TIMEOUT} s "
-                "and was abandoned.",
-            ),
-            XmpMetadata(),
+        return unreadable(
+            f"Verification took longer than {settings.C2PA_VERIFY_TIMEOUT} s and was abandoned."
         )
     except FileNotFoundError:
-        return Verification(
-            ProvenanceState.UNREADABLE, error="The stored file is missing."
-        ), XmpMetadata()
+        return unreadable("The stored file is missing.")
     except Exception as exc:  # hostile media: a finding with its reason, never a crash
         logger.exception("verification of asset %s failed", asset.pk)
-        return (
-            Verification(
-                ProvenanceState.UNREADABLE,
-                error=f"The file could not be read: {type(exc).__name__}: {exc}"[:2000],
-            ),
-            XmpMetadata(),
-        )
+        return unreadable(f"The file could not be read: {type(exc).__name__}: {exc}"[:2000])
 
 
-def _verify_in_child(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMetadata]:
+def _verify_in_child(asset: Asset, options: dict[str, Any]) -> tuple[Verification, XmpMetadata]:
     """Large files are read in a child process (provenance/isolated.py says why). The child
     needs a local path: storage without one (S3) is copied to a temporary file in chunks."""
-
-    def run(path: str) -> tuple[Verification, XmpMetadata]:
-        return verify_in_child(
-            path,
-            asset.media_type,
-            trust_anchors=trust.anchors,
-            allowed_list=trust.allowed,
-            remote_fetch=settings.C2PA_REMOTE_MANIFEST_FETCH,
-            remote_hosts=settings.C2PA_REMOTE_MANIFEST_HOSTS,
-            timeout=settings.C2PA_VERIFY_TIMEOUT,
-        )
-
+    timeout = settings.C2PA_VERIFY_TIMEOUT
     try:
-        try:
-            local_path = asset.file.path
-        except NotImplementedError:
-            with tempfile.NamedTemporaryFile(suffix=".media") as copy:
-                with asset.file.open("rb") as source:
-                    shutil.copyfileobj(source, copy, 1024 * 1024)
-                copy.flush()
-                return run(copy.name)
-        if not os.path.exists(local_path):
-            raise FileNotFoundError(local_path)
-        return run(local_path)
-    except FileNotFoundError:
-        return Verification(
-            ProvenanceState.UNREADABLE, error="The stored file is missing."
-        ), XmpMetadata()
+        local_path = asset.file.path
+    except NotImplementedError:
+        with tempfile.NamedTemporaryFile(suffix=".media") as copy:
+            with asset.file.open("rb") as source:
+                shutil.copyfileobj(source, copy, 1024 * 1024)
+            copy.flush()
+            return verify_in_child(copy.name, asset.media_type, timeout=timeout, **options)
+    if not os.path.exists(local_path):
+        raise FileNotFoundError(local_path)
+    return verify_in_child(local_path, asset.media_type, timeout=timeout, **options)
 
 
 def metadata_conflict(c2pa_types: list[str], xmp_type: str) -> str:
@@ -355,8 +306,8 @@ def trust_change_watch() -> TrustRecheck | None:
     under another trust than today's, start one re-check for the new fingerprint."""
     fingerprint = effective_trust().fingerprint
     with transaction.atomic():
-        # The head of the audit chain is locked by audit_record below, which serialises two
-        # beats racing here; the exists() check then sees the other's re-check.
+        # One celery beat runs this (README: production); were two to race, the cost is one
+        # repeated re-check, and each step skips assets already re-read under this trust.
         if TrustRecheck.objects.filter(trust_fingerprint=fingerprint).exists():
             return None
         latest = (

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from provenance.models import DetectorRun, ProvenanceReport, ReportReason, TrustList
-from provenance.services import provenance_verify_asset, remote_fetch_allowed
+from provenance.reader import remote_fetch_permitted
+from provenance.services import provenance_verify_asset
 from provenance.states import ProvenanceState
 from review.models import Asset, AssetStatus
 from review.tasks import sweep_stuck_checks
@@ -159,7 +160,7 @@ def test_verification_past_its_time_limit_is_recorded_unreadable(asset, settings
         time.sleep(0.5)
         return verify_stream(*args, **kwargs)
 
-    monkeypatch.setattr("provenance.services.verify_stream", slow)
+    monkeypatch.setattr("provenance.isolated.verify_stream", slow)
     report = provenance_verify_asset(asset_id=asset.pk)
     assert report.state == ProvenanceState.UNREADABLE
     assert "abandoned" in report.error
@@ -349,6 +350,16 @@ def test_only_standards_and_admins_manage_trust(request, client_fixture, signer)
     )
     assert response.status_code == 403
     assert not TrustList.objects.exists()
+
+
+def remote_fetch_allowed(url: str) -> bool:
+    from django.conf import settings
+
+    return remote_fetch_permitted(
+        url,
+        enabled=settings.C2PA_REMOTE_MANIFEST_FETCH,
+        hosts=settings.C2PA_REMOTE_MANIFEST_HOSTS,
+    )
 
 
 def test_remote_manifest_fetching_is_off_unless_configured_and_host_allowed(settings):

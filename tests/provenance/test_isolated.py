@@ -170,7 +170,7 @@ def test_a_reader_exception_is_stored_as_an_unreadable_report(asset_with_file, m
     def explode(handle):
         raise struct.error("unpack requires a buffer of 4 bytes")
 
-    monkeypatch.setattr(services, "read_xmp", explode)
+    monkeypatch.setattr(isolated, "read_xmp", explode)
     asset = asset_with_file(jpeg_bytes(), name="odd.jpg")
     report = provenance_verify_asset(asset_id=asset.pk)
     assert report.state == ProvenanceState.UNREADABLE
