@@ -50,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "labeling.manage_vocabulary",
         "signoff.second_approve",
         "integrations.manage_integrations",
+        "incidents.decide_incident",
     ),
     Role.ADMIN: (
         "review.upload_asset",
@@ -59,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "provenance.manage_trust",
         "labeling.manage_vocabulary",
         "integrations.manage_integrations",
+        "incidents.decide_incident",
     ),
 }
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from incidents.models import Incident, IncidentStatus
-from incidents.roles import DECIDE_PERMISSION
-from review.access import Denial, can_view_asset
+from review.access import Denial, can_view_asset, get_asset_for_user
 from review.models import Asset, AssetStatus
 
 AnyUser = User | AnonymousUser
@@ -31,7 +29,7 @@ class IncidentAction(StrEnum):
 
 
 def can_decide(user: AnyUser) -> bool:
-    return user.is_authenticated and user.has_perm(DECIDE_PERMISSION)
+    return user.is_authenticated and user.has_perm("incidents.decide_incident")
 
 
 def incident_denial(
@@ -60,13 +58,11 @@ def incident_denial(
 
 
 def get_incident_for_user(user: AnyUser, *, asset_pk: int, incident_pk: int) -> Incident:
-    """An incident on an asset the user may see: 404 if there is none (or it belongs to another
-    asset), 403 if the asset is not theirs to see."""
-    incident = (
-        Incident.objects.select_related("asset").filter(pk=incident_pk, asset_id=asset_pk).first()
-    )
+    """An incident on an asset the user may see: the asset's own access check (404, 403), then
+    404 if the asset has no such incident."""
+    asset = get_asset_for_user(user, asset_pk)
+    incident = Incident.objects.filter(pk=incident_pk, asset=asset).first()
     if incident is None:
         raise Http404("No such incident.")
-    if not can_view_asset(user, incident.asset):
-        raise PermissionDenied("You do not have access to this asset.")
+    incident.asset = asset
     return incident

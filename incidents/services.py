@@ -98,7 +98,6 @@ def incident_report(
         description=description,
         source=source,
         reported_by=reported_by,
-        reported_at=timezone.now(),
     )
     audit_record(
         actor=reported_by,
@@ -169,8 +168,9 @@ def incident_decide(
         details={
             "asset_id": incident.asset_id,
             "decision": decision,
+            # Not the internal note: the chain cannot be redacted and the note may name people
+            # (it stays on the incident row), as the report's description does.
             "public_note": public_note,
-            "note": note,
         },
     )
     event_type = DECISION_EVENTS.get(decision)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from review.selectors import assets_stuck_in_checks
 from review.services import asset_run_checks
@@ -9,14 +10,15 @@ from review.services import asset_run_checks
 # acks_late + reject_on_worker_lost: a worker killed mid-check leaves the message on the broker
 # and another worker redelivers it; asset_run_checks skips assets already checked.
 # time_limit: a read that overruns is abandoned by the check itself (C2PA_VERIFY_TIMEOUT) but
-# its native thread lives on; past this hard limit the pool replaces the whole process.
+# its native thread lives on; past this hard limit the pool replaces the whole process. It ends
+# before the sweep would call the check stuck, so a running check is never queued twice.
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OSError,),
     retry_backoff=True,
     max_retries=5,
-    time_limit=900,
+    time_limit=max(60, settings.CHECK_STUCK_AFTER_SECONDS - 60),
 )
 def asset_check(asset_id: int, reason: str = "intake") -> str | None:
     asset = asset_run_checks(asset_id=asset_id, reason=reason)

@@ -10,7 +10,6 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from accounts.roles import ROLE_PERMISSIONS
-from incidents.roles import INCIDENT_ROLE_PERMISSIONS
 
 
 def restore_role_groups() -> None:
@@ -20,8 +19,7 @@ def restore_role_groups() -> None:
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=str(role))
         perms: list[Permission] = []
-        # incidents.0002_roles adds its permissions to the groups accounts made.
-        for dotted in (*codenames, *INCIDENT_ROLE_PERMISSIONS.get(role, ())):
+        for dotted in codenames:
             app_label, codename = dotted.split(".")
             perms.extend(
                 Permission.objects.filter(content_type__app_label=app_label, codename=codename)

@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
 from accounts.roles import ROLE_PERMISSIONS, Role, is_staff_member, user_roles
-from incidents.roles import INCIDENT_ROLE_PERMISSIONS
 from tests.review.helpers import new_user
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +26,7 @@ def test_migration_created_every_role(db):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_has_exactly_its_permissions(db, role):
-    # incidents.0002_roles adds the incident permissions to the groups accounts made.
-    expected = set(ROLE_PERMISSIONS[role]) | set(INCIDENT_ROLE_PERMISSIONS.get(role, ()))
+    expected = set(ROLE_PERMISSIONS[role])
     assert _codenames(Group.objects.get(name=role)) == expected
 
 

@@ -134,6 +134,9 @@ def test_standards_decide_and_the_decision_is_recorded(open_incident, standards)
     assert open_incident.decided_at is not None and open_incident.decided_at >= before
     assert open_incident.decision_note == "Clearly labeled already."
     assert audit_of(open_incident)[-1] == ("incident.decided", "open", "decided")
+    # The internal note stays on the row: the audit chain cannot be redacted.
+    event = AuditEvent.objects.filter(action="incident.decided").get()
+    assert "Clearly labeled already." not in str(event.details)
 
 
 def test_an_administrator_may_decide(open_incident, admin_user):
