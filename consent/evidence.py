@@ -26,7 +26,14 @@ MAX_EVIDENCE_BYTES = 200 * 1024 * 1024
 # A drawn signature has ink on at least this share of the pad's pixels: a click is not a name.
 MIN_INK_RATIO = 0.002
 
-RELEASE_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/tiff", "image/webp"}
+# What Pillow calls each image type the sniffer accepts for a release (a phone's JPEG may be MPO).
+IMAGE_FORMATS = {
+    "image/jpeg": {"JPEG", "MPO"},
+    "image/png": {"PNG"},
+    "image/tiff": {"TIFF"},
+    "image/webp": {"WEBP"},
+}
+RELEASE_TYPES = {"application/pdf", *IMAGE_FORMATS}
 
 
 @dataclass(frozen=True)
@@ -130,13 +137,6 @@ def evidence_from_upload(upload: UploadedFile | None, *, verbal: bool) -> Eviden
 
 # --- images ---------------------------------------------------------------------------------
 
-# What Pillow calls each type the sniffer accepts for a release (a phone's JPEG may be MPO).
-IMAGE_FORMATS = {
-    "image/jpeg": {"JPEG", "MPO"},
-    "image/png": {"PNG"},
-    "image/tiff": {"TIFF"},
-    "image/webp": {"WEBP"},
-}
 # A multi-page TIFF scan: every page is decoded, up to this many.
 MAX_RELEASE_PAGES = 100
 
