@@ -102,9 +102,10 @@ def token_lookup(*, identifier: str) -> ApiToken:
     return matches[0]
 
 
-def token_revoke(*, token_id: int, actor: User | None = None) -> ApiToken:
+def token_revoke(*, token_id: int, actor: User | None = None) -> tuple[ApiToken, bool]:
     """Revoke a token (kept, never deleted, so the audit log and `last_used_at` stay readable).
-    Revoking twice keeps the first time."""
+    Revoking twice keeps the first time. Also says whether this call revoked it: decided under
+    the row lock, so of two people revoking at once exactly one is told "revoked"."""
     with transaction.atomic():
         token = (
             ApiToken.objects.select_for_update(of=("self",))
@@ -112,7 +113,7 @@ def token_revoke(*, token_id: int, actor: User | None = None) -> ApiToken:
             .get(pk=token_id)
         )
         if token.revoked_at is not None:
-            return token
+            return token, False
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit_record(
@@ -121,7 +122,7 @@ def token_revoke(*, token_id: int, actor: User | None = None) -> ApiToken:
             obj=token.integration,
             details={"token_id": token.pk, "prefix": token.prefix},
         )
-    return token
+    return token, True
 
 
 @dataclass(frozen=True)

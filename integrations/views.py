@@ -51,9 +51,8 @@ def integration_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     token = get_token_for_user(request.user, pk)
-    already = token.revoked_at is not None
-    revoked = token_revoke(token_id=token.pk, actor=acting_user(request))
-    if already:
+    revoked, newly = token_revoke(token_id=token.pk, actor=acting_user(request))
+    if not newly:
         messages.info(request, f"Token {revoked.prefix}… was already revoked.")
     else:
         messages.success(

@@ -58,10 +58,12 @@ def test_an_expiry_must_be_in_the_future(cms):
 def test_revoking_keeps_the_row_and_the_first_time(cms):
     token, plaintext = token_create(integration=cms, scopes=["assets:read"])
     assert ApiClient(plaintext).get("/api/v1/assets").status_code == 200
-    revoked = token_revoke(token_id=token.pk)
+    revoked, newly = token_revoke(token_id=token.pk)
+    assert newly
     first = revoked.revoked_at
     assert first is not None
-    assert token_revoke(token_id=token.pk).revoked_at == first
+    again, newly_again = token_revoke(token_id=token.pk)
+    assert again.revoked_at == first and not newly_again
     assert ApiToken.objects.filter(pk=token.pk).exists()
     assert AuditEvent.objects.filter(action="integration.token_revoked").count() == 1
     assert ApiClient(plaintext).get("/api/v1/assets").status_code == 401

@@ -24,8 +24,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["id"] is not None:
-            if not ApiToken.objects.filter(pk=options["id"]).exists():
-                raise CommandError(f"There is no token with id {options['id']}.")
             token_id = options["id"]
         else:
             try:
@@ -33,11 +31,13 @@ class Command(BaseCommand):
             except CredentialsError as exc:
                 raise CommandError(str(exc)) from None
         # No actor: the audit log records the revocation as the system's, from the console.
-        before = ApiToken.objects.values_list("revoked_at", flat=True).get(pk=token_id)
-        token = token_revoke(token_id=token_id)
+        try:
+            token, newly = token_revoke(token_id=token_id)
+        except ApiToken.DoesNotExist:
+            raise CommandError(f"There is no token with id {token_id}.") from None
         assert token.revoked_at is not None  # what token_revoke guarantees
         when = f"{token.revoked_at:%Y-%m-%d %H:%M:%S} UTC"
-        if before is not None:
+        if not newly:
             self.stdout.write(
                 f"Token {token.prefix}… of {token.integration} was already revoked ({when})."
             )
