@@ -114,7 +114,11 @@ def test_editor_labels_an_ai_generated_picture_and_downloads_the_signed_renditio
     expect(label_form.get_by_label("Label", exact=True)).to_have_value("ai-generated")
     label_form.get_by_label("Language").select_option("es")
     text = panel(page).get_by_label("Text the audience reads")
-    expect(text).to_have_value(re.compile(r"^Este contenido \(imagen\) fue generado"))
+    # The wording comes from a request to the server: on a loaded CI machine it took over the
+    # default 5 s once, so this one waits longer.
+    expect(text).to_have_value(
+        re.compile(r"^Este contenido \(imagen\) fue generado"), timeout=20_000
+    )
     panel(page).get_by_role("button", name="Set label").click()
     audience = panel(page).locator(".audience-label")
     expect(audience).to_have_attribute("lang", "es")
