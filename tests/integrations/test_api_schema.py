@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.conf import settings
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +92,10 @@ def test_the_docs_page_uses_only_local_static_files():
     # Swagger UI's validator badge would call validator.swagger.io from the reader's browser.
     assert '"validatorUrl": null' in html
     assert "http://" not in html and "https://" not in html and "//cdn" not in html
+
+
+def test_the_served_schema_is_byte_identical_to_the_committed_one():
+    """docs/openapi.json is the contract a CMS developer builds against: any change to the
+    served document must be made on purpose, by regenerating that file in the same commit."""
+    committed = (settings.BASE_DIR / "docs" / "openapi.json").read_bytes()
+    assert Client().get("/api/v1/openapi.json").content == committed
