@@ -53,6 +53,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports  # the apps' layering: docs/architecture.md
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -6,6 +6,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
+# Who a request may come from: a logged-in user or nobody yet. The one alias every app uses.
+AnyUser = User | AnonymousUser
+
 
 class Role(models.TextChoices):
     REPORTER = "reporter", "Reporter"

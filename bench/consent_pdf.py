@@ -321,7 +321,7 @@ def _reset_peak() -> bool:
 
 
 def bulk_export(legal: Any, story: str, expected: int) -> BulkResult:
-    from consent.exports import ExportFilters, consent_export_request
+    from consent.exports.services import ExportFilters, consent_export_request
     from consent.models import ConsentExport, ExportStatus
 
     gc.collect()
@@ -363,8 +363,8 @@ def bulk_export(legal: Any, story: str, expected: int) -> BulkResult:
 def time_renders(asset: Any, runs: int) -> tuple[float, float, list[float], list[float], int]:
     """Seconds: WeasyPrint's import, the first render (fonts found and loaded), then `runs`
     timed renders after WARMUP more. Also the CPU seconds of the timed renders and the size."""
+    from consent.exports.pdf import asset_consent_pdf
     from consent.models import ConsentRecord
-    from consent.pdf import asset_consent_pdf
 
     start = time.perf_counter()
     import weasyprint  # noqa: F401
@@ -406,8 +406,8 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from consent.exports.pdf_writer import RECYCLE_AFTER
     from consent.models import ConsentRecord
-    from consent.pdf_writer import RECYCLE_AFTER
 
     load_before = os.getloadavg()[0]
     with own_database(workdir):

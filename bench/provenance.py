@@ -147,16 +147,16 @@ class Timers:
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
         import provenance.services
-        import review.services
-        import review.tasks
+        import workflow.pipeline
+        import workflow.tasks
 
         targets = [
-            (review.services, "_inspect_file", "rehash+decode"),
+            (workflow.pipeline, "_inspect_file", "rehash+decode"),
             (provenance.services, "_verify_file", "c2pa+xmp"),
             (provenance.services, "_run_detectors", "detectors"),
-            (review.services, "asset_run_checks", "checks"),
+            (workflow.pipeline, "asset_run_checks", "checks"),
             # Without a broker the task runs the checks inside asset_intake's on_commit.
-            (review.tasks, "asset_run_checks", "checks"),
+            (workflow.tasks, "asset_run_checks", "checks"),
         ]
         with contextlib.ExitStack() as stack:
             for module, name, bucket in targets:
@@ -187,7 +187,7 @@ def bare_read(sample: Sample, trust: Any) -> float:
 def intake(sample: Sample, uploader: Any, digest: str) -> int:
     from django.core.files import File
 
-    from review.services import asset_intake
+    from workflow.services import asset_intake
 
     with sample.path.open("rb") as handle:
         result = asset_intake(
@@ -202,7 +202,7 @@ def intake(sample: Sample, uploader: Any, digest: str) -> int:
 
 def app_path(sample: Sample, uploader: Any, timers: Timers) -> tuple[float, dict[str, float], int]:
     """The ingest command's sequence, timed step by step: total ms, its parts, the asset id."""
-    import review.services
+    import workflow.pipeline
     from review.intake import sha256_of_path
 
     timers.spent.clear()
@@ -212,7 +212,7 @@ def app_path(sample: Sample, uploader: Any, timers: Timers) -> tuple[float, dict
     asset_id = intake(sample, uploader, digest)
     intaken = time.perf_counter()
     checks_in_intake = timers.spent["checks"]
-    review.services.asset_run_checks(asset_id=asset_id)
+    workflow.pipeline.asset_run_checks(asset_id=asset_id)
     end = time.perf_counter()
     spent = timers.spent
     parts = {
@@ -352,7 +352,7 @@ def _check_assets(asset_ids: list[int]) -> None:
     import django
 
     django.setup()
-    from review.services import asset_run_checks
+    from workflow.pipeline import asset_run_checks
 
     for asset_id in asset_ids:
         asset_run_checks(asset_id=asset_id)
@@ -377,7 +377,7 @@ def throughput(
         app.control.purge()  # part 1's tasks and an interrupted run's would reach the workers
     # With a broker, asset_intake's on_commit sends each task to Redis, where it waits for the
     # workers; without one it would run the checks at once, so the task is held back.
-    held = contextlib.nullcontext() if broker else mock.patch("review.tasks.asset_check")
+    held = contextlib.nullcontext() if broker else mock.patch("workflow.services.asset_check")
     with held:
         chosen = [pool[n % len(pool)] for n in range(args.assets)]
         made = [(intake(s, uploader, digests[s.path]), s) for s in chosen]

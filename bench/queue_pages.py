@@ -176,7 +176,7 @@ def seed_detail_history(cast: Cast) -> list[int]:
 
     from audit.services import audit_record
     from review.models import Asset, AssetStatus
-    from review.services import asset_request_changes, comment_add
+    from workflow.services import asset_request_changes, comment_add
 
     assets = list(
         Asset.objects.filter(uploaded_by__in=cast.reporters).order_by("-created_at")[:DETAIL_ASSETS]

@@ -233,8 +233,8 @@ class ConsentRecord(WriteOnceModel):
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
-    # sha256 of the record's canonical JSON (consent.records.record_document): the PDF prints
-    # it, so a copy of the record can be checked against the desk.
+    # sha256 of the record's canonical JSON (consent.evidence.records.record_document): the PDF
+    # prints it, so a copy of the record can be checked against the desk.
     record_sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -10,13 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Func, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.http import Http404
 from django.utils import timezone
 
-from consent.access import can_view_consent, require
+from accounts.roles import AnyUser
 from consent.completeness import (
     Completeness,
     PartyConsent,
@@ -33,10 +32,16 @@ from consent.models import (
     Party,
     Person,
 )
-from review.access import get_asset_for_user, visible_assets
+from review.access import (
+    can_collect_consent_anywhere,
+    can_review,
+    can_view_consent,
+    can_view_consent_evidence,
+    get_asset_for_user,
+    require,
+    visible_assets,
+)
 from review.models import Asset, AssetStatus
-
-AnyUser = User | AnonymousUser
 
 CONSENT_DENIED = (
     "Consent records are personal data: only legal, the asset's reporter and the desk's editors "
@@ -58,16 +63,14 @@ PENDING_STATUSES = (AssetStatus.IN_REVIEW, AssetStatus.CHANGES_REQUESTED)
 def consent_assets_for(user: AnyUser) -> QuerySet[Asset]:
     """The assets whose consent `user` may see: `access.can_view_consent` as a queryset."""
     assets = visible_assets(user)
-    if user.has_perm("consent.view_consent_evidence") or user.has_perm("review.review_asset"):
+    if can_view_consent_evidence(user) or can_review(user):
         return assets
     return assets.filter(uploaded_by_id=user.pk)
 
 
 def may_use_people(user: AnyUser) -> bool:
     """The people pages are for those who collect or review consent, not for standards."""
-    return user.has_perm("consent.collect_consent") or user.has_perm(
-        "consent.view_consent_evidence"
-    )
+    return can_collect_consent_anywhere(user) or can_view_consent_evidence(user)
 
 
 def people_visible_to(user: AnyUser) -> QuerySet[Person]:
@@ -75,7 +78,7 @@ def people_visible_to(user: AnyUser) -> QuerySet[Person]:
     see, those people's guardians, and the people they entered themselves."""
     if not may_use_people(user):
         return Person.objects.none()
-    if user.has_perm("consent.view_consent_evidence"):
+    if can_view_consent_evidence(user):
         return Person.objects.all()
     on_assets = Party.objects.filter(
         asset__in=consent_assets_for(user), person__isnull=False

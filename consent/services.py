@@ -20,7 +20,8 @@ from django.utils import timezone
 from audit.services import audit_record
 from consent.errors import ConsentError, ConsentLinkError, LinkProblem
 from consent.events import consent_lapsed
-from consent.evidence import Evidence, evidence_from_upload, signature_from_data_url
+from consent.evidence.files import Evidence, evidence_from_upload, signature_from_data_url
+from consent.evidence.records import document_sha256, record_document, text_sha256
 from consent.models import (
     SIGNED_ON_SCREEN,
     ConsentAlert,
@@ -39,9 +40,9 @@ from consent.models import (
     WaiverBasis,
 )
 from consent.notify import notify_consent_lapsed
-from consent.records import document_sha256, record_document, text_sha256
+from review.access import can_grant_waiver
+from review.events import asset_changed_send
 from review.models import Asset, AssetStatus
-from signoff.services import signoff_recheck
 
 LINK_LIFETIME = timedelta(days=7)
 MAX_LINK_LIFETIME = timedelta(days=30)
@@ -124,7 +125,7 @@ def party_add(
             obj=asset,
             details={"party_id": party.pk, "role": role, "person_id": party.person_id},
         )
-        signoff_recheck(
+        asset_changed_send(
             asset_id=asset.pk, reason="A party was added to the consent record.", actor=actor
         )
     return party
@@ -153,7 +154,7 @@ def party_remove(*, party_id: int, actor: User) -> Party:
             obj=party.asset,
             details={"party_id": party.pk},
         )
-        signoff_recheck(
+        asset_changed_send(
             asset_id=party.asset_id,
             reason="A party was removed from the consent record.",
             actor=actor,
@@ -386,7 +387,7 @@ def consent_record_create(
                     "supersedes": supersedes.pk if supersedes else None,
                 },
             )
-            signoff_recheck(
+            asset_changed_send(
                 asset_id=party.asset_id, reason="A consent was recorded.", actor=collected_by
             )
     except BaseException:
@@ -697,7 +698,7 @@ def alert_resolve(*, alert_id: int, actor: User, resolution: str) -> ConsentAler
 
 def waiver_grant(*, party_id: int, actor: User, basis: str, justification: str) -> ConsentWaiver:
     """Legal only: the party's consent is not needed for this asset, with the basis and why."""
-    if not actor.has_perm("consent.grant_waiver"):
+    if not can_grant_waiver(actor):
         raise ConsentError("Only legal can waive consent.")
     if basis not in WaiverBasis.values:
         raise ConsentError("Choose the basis of the waiver from the list.")
@@ -725,7 +726,7 @@ def waiver_grant(*, party_id: int, actor: User, basis: str, justification: str) 
             obj=party.asset,
             details={"waiver_id": waiver.pk, "party_id": party.pk, "basis": basis},
         )
-        signoff_recheck(
+        asset_changed_send(
             asset_id=party.asset_id, reason="A consent waiver was granted.", actor=actor
         )
     return waiver

@@ -16,6 +16,6 @@ def consent_export_run(export_id: int, asset_ids: list[int]) -> str:
     """Build a bulk consent export (a ZIP of PDFs); progress is on the ConsentExport row."""
     # Imported here: the PDF renderer (WeasyPrint) is heavy, and the beat and other tasks
     # of this module never need it.
-    from consent.exports import consent_export_build
+    from consent.exports.services import consent_export_build
 
     return consent_export_build(export_id=export_id, asset_ids=asset_ids)

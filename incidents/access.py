@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
+from accounts.roles import AnyUser
 from incidents.models import Incident, IncidentStatus
-from review.access import Denial, can_view_asset, get_asset_for_user
+from review.access import Denial, can_decide_incidents, can_view_asset, get_asset_for_user
 from review.models import Asset, AssetStatus
-
-AnyUser = User | AnonymousUser
 
 REPORTABLE_STATES = frozenset({AssetStatus.APPROVED, AssetStatus.PUBLISHED})
 DECIDE_DENIED = "Only standards editors decide on incidents."
@@ -29,7 +27,7 @@ class IncidentAction(StrEnum):
 
 
 def can_decide(user: AnyUser) -> bool:
-    return user.is_authenticated and user.has_perm("incidents.decide_incident")
+    return can_decide_incidents(user)
 
 
 def incident_denial(

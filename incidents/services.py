@@ -1,7 +1,8 @@
 """Writes to incidents: a report, and the standards desk's decision on it. Each is one atomic
 block that locks the row it changes, asks `incident_denial` under the lock, writes, and records
-an audit event. A decision the CMS must act on is written to the outbox in the same
-transaction, so the event and the decision commit or roll back together.
+an audit event. A decision is announced as `incidents.events.incident_decided` inside the same
+transaction; the CMS integration turns it into an outbox event, so the event and the decision
+commit or roll back together.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from incidents.access import IncidentAction, incident_denial
+from incidents.events import incident_decided
 from incidents.models import (
     NEEDS_PUBLIC_NOTE,
     Decision,
@@ -21,19 +23,10 @@ from incidents.models import (
     IncidentStatus,
     Severity,
 )
-from integrations.models import EventType
-from integrations.outbox import outbox_emit
 from review.access import Denial
 from review.models import Asset
 
 MAX_TEXT = 5000
-
-# What the CMS is told for each decision; no_action changes nothing the CMS shows.
-DECISION_EVENTS: dict[str, str] = {
-    Decision.TAKEDOWN: EventType.TAKEDOWN_REQUESTED,
-    Decision.CORRECTION: EventType.CORRECTION_ISSUED,
-    Decision.RELABEL: EventType.CORRECTION_ISSUED,
-}
 
 
 class IncidentError(Exception):
@@ -173,23 +166,7 @@ def incident_decide(
             "public_note": public_note,
         },
     )
-    event_type = DECISION_EVENTS.get(decision)
-    if event_type is not None:
-        asset = incident.asset
-        outbox_emit(
-            type=event_type,
-            asset=asset,
-            data={
-                "asset_uid": asset.uid.hex,
-                "story_ref": asset.story_ref,
-                "incident_id": incident.pk,
-                "decision": decision,
-                "harm_category": incident.harm_category,
-                "severity": incident.severity,
-                "public_note": public_note,
-                "decided_at": now,
-            },
-        )
+    incident_decided.send(sender=Incident, incident=incident, decided_at=now)
     return incident
 
 

@@ -4,21 +4,21 @@ fetch-and-check per object."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from accounts.roles import AnyUser
 from integrations.models import ApiToken, Delivery, WebhookEndpoint
-
-MANAGE_PERMISSION = "integrations.manage_integrations"
-
-
-def require_integration_manager(user: User | AnonymousUser) -> None:
-    if not user.has_perm(MANAGE_PERMISSION):
-        raise PermissionDenied("Only standards editors and administrators manage integrations.")
+from review.access import can_manage_integrations, require
 
 
-def get_endpoint_for_user(user: User | AnonymousUser, pk: int) -> WebhookEndpoint:
+def require_integration_manager(user: AnyUser) -> None:
+    require(
+        can_manage_integrations(user),
+        "Only standards editors and administrators manage integrations.",
+    )
+
+
+def get_endpoint_for_user(user: AnyUser, pk: int) -> WebhookEndpoint:
     require_integration_manager(user)
     endpoint = WebhookEndpoint.objects.select_related("integration").filter(pk=pk).first()
     if endpoint is None:
@@ -26,7 +26,7 @@ def get_endpoint_for_user(user: User | AnonymousUser, pk: int) -> WebhookEndpoin
     return endpoint
 
 
-def get_delivery_for_user(user: User | AnonymousUser, pk: int) -> Delivery:
+def get_delivery_for_user(user: AnyUser, pk: int) -> Delivery:
     require_integration_manager(user)
     delivery = (
         Delivery.objects.select_related("event", "endpoint__integration").filter(pk=pk).first()
@@ -36,7 +36,7 @@ def get_delivery_for_user(user: User | AnonymousUser, pk: int) -> Delivery:
     return delivery
 
 
-def get_token_for_user(user: User | AnonymousUser, pk: int) -> ApiToken:
+def get_token_for_user(user: AnyUser, pk: int) -> ApiToken:
     require_integration_manager(user)
     token = ApiToken.objects.select_related("integration").filter(pk=pk).first()
     if token is None:

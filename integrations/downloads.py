@@ -8,21 +8,20 @@ link carries no token and names no integration; it only works while the asset is
 from __future__ import annotations
 
 import logging
-import posixpath
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 
 from integrations.errors import LinkRefused
 from labeling.models import Rendition
+from review.media import stored_basename, stored_file_response
 
 logger = logging.getLogger(__name__)
 
@@ -91,25 +90,11 @@ def part_response(rendition: Rendition, part: Part) -> HttpResponseBase:
         field, media_type = rendition.slate, "image/png"
     if not field:
         raise Http404("This rendition has no such part.")
-    response: HttpResponseBase
-    if settings.MEDIA_SERVE_MODE == "x-accel":
-        response = HttpResponse()
-        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX + quote(field.name or "")
-    elif settings.MEDIA_SERVE_MODE == "x-sendfile":
-        response = HttpResponse()
-        response["X-Sendfile"] = field.path
-    else:
-        try:
-            handle = field.open("rb")
-        except FileNotFoundError:
-            logger.error("rendition %s: %s is missing from storage", rendition.pk, field.name)
-            raise Http404("The file is missing from storage.") from None
-        response = FileResponse(handle)
-    filename = posixpath.basename(field.name or "") or "rendition"
-    response["Content-Type"] = media_type
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
     # The link is the credential: no shared cache may keep the bytes for someone else.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(
+        field,
+        media_type=media_type,
+        filename=stored_basename(field, "rendition"),
+        attachment=True,
+        cache_control="private, no-store",
+    )

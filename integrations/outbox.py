@@ -24,9 +24,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from consent.models import ConsentRecord, Party
+from incidents.models import Decision, Incident
 from integrations.models import Delivery, EventType, OutboxEvent, WebhookEndpoint
 from integrations.tasks import queue_delivery
 from review.models import Asset, AssetStatus
+from signoff.models import SignOff
 
 
 class OutboxError(Exception):
@@ -120,8 +123,6 @@ def emit_clearance_revoked(*, asset: Asset, signoff: Any, reason: str) -> Outbox
 
 def was_ever_cleared(asset: Asset) -> bool:
     """Only cleared assets ever reach the CMS (the API lists nothing else)."""
-    from signoff.models import SignOff
-
     return SignOff.objects.filter(asset_id=asset.pk, cleared_at__isnull=False).exists()
 
 
@@ -148,8 +149,6 @@ def cms_may_show(asset: Asset) -> bool:
     was just voided: a label change voids the sign-off it changes in the same transaction
     (labeling.services.label_set re-checks before sending `label_changed`), and the CMS that
     was told of the clearance still shows the old label."""
-    from signoff.models import SignOff
-
     status = Asset.objects.filter(pk=asset.pk).values_list("status", flat=True).get()
     if status == AssetStatus.PUBLISHED:
         return True
@@ -186,8 +185,6 @@ def emit_label_changed(*, asset: Asset, label: Any) -> OutboxEvent | None:
 def without_personal_data(asset: Asset, text: str) -> str:
     """Free text written for the desk (a void reason) may name the people depicted; the CMS
     gets it with every name, contact and description of the asset's parties masked."""
-    from consent.models import ConsentRecord, Party
-
     parties = Party.objects.filter(asset_id=asset.pk).select_related("person")
     found: set[str] = set()
     for party in parties:
@@ -203,3 +200,32 @@ def without_personal_data(asset: Asset, text: str) -> str:
     for secret in sorted((s.strip() for s in found if s and s.strip()), key=len, reverse=True):
         text = text.replace(secret, "[a person depicted]")
     return text
+
+
+# What the CMS is told for each incident decision; no_action changes nothing the CMS shows.
+DECISION_EVENTS: dict[str, str] = {
+    Decision.TAKEDOWN: EventType.TAKEDOWN_REQUESTED,
+    Decision.CORRECTION: EventType.CORRECTION_ISSUED,
+    Decision.RELABEL: EventType.CORRECTION_ISSUED,
+}
+
+
+def emit_incident_decided(*, incident: Incident, decided_at: datetime) -> OutboxEvent | None:
+    event_type = DECISION_EVENTS.get(incident.decision)
+    if event_type is None:
+        return None
+    asset = incident.asset
+    return outbox_emit(
+        type=event_type,
+        asset=asset,
+        data={
+            "asset_uid": asset.uid.hex,
+            "story_ref": asset.story_ref,
+            "incident_id": incident.pk,
+            "decision": incident.decision,
+            "harm_category": incident.harm_category,
+            "severity": incident.severity,
+            "public_note": incident.public_note,
+            "decided_at": decided_at,
+        },
+    )

@@ -25,6 +25,7 @@ from integrations.clearance import approved_rendition_sha256, clearance_of
 from integrations.errors import IdempotencyKeyReused, NotCleared, NotFound, ReferenceLive
 from integrations.models import IdempotencyRecord, Integration, Publication
 from review.models import Asset, AssetStatus
+from review.transitions import asset_transition
 from signoff.services import active_signoff
 
 
@@ -156,18 +157,15 @@ def publication_report(
             # The same reference was reported for another asset at the same moment (the two
             # hold different asset locks): the unique constraint decided who came first.
             raise ReferenceLive(f"{cms_reference!r} is already published.") from None
-        previous = asset.status
-        if previous == AssetStatus.APPROVED:
-            asset.status = AssetStatus.PUBLISHED
-            asset.status_changed_at = timezone.now()
-            asset.save(update_fields=["status", "status_changed_at", "updated_at"])
-        changed = previous != asset.status
-        audit_record(
+        # Approved becomes published; a second publication of a published asset (another page)
+        # is recorded without a change of status.
+        asset = asset_transition(
+            asset=asset,
+            to_state=AssetStatus.PUBLISHED,
+            from_states={AssetStatus.APPROVED},
+            audit_unchanged=True,
             actor=None,
-            action="asset.published_by_cms",
-            obj=asset,
-            from_state=previous if changed else "",
-            to_state=asset.status if changed else "",
+            event="asset.published_by_cms",
             details={
                 "integration_id": integration.pk,
                 "integration": integration.name,

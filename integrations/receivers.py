@@ -9,6 +9,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from consent.events import consent_lapsed
+from incidents.events import incident_decided
 from integrations import outbox
 from labeling.events import label_changed
 from signoff.events import asset_cleared, clearance_revoked
@@ -32,3 +33,8 @@ def on_consent_lapsed(sender: Any, lapse: Any, asset: Any, alert: Any, **kwargs:
 @receiver(label_changed, dispatch_uid="integrations.label_changed")
 def on_label_changed(sender: Any, asset: Any, label: Any, **kwargs: Any) -> None:
     outbox.emit_label_changed(asset=asset, label=label)
+
+
+@receiver(incident_decided, dispatch_uid="integrations.incident_decided")
+def on_incident_decided(sender: Any, incident: Any, decided_at: Any, **kwargs: Any) -> None:
+    outbox.emit_incident_decided(incident=incident, decided_at=decided_at)

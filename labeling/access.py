@@ -2,39 +2,25 @@
 
 Anyone who may see the asset sees its labeling panel and downloads its renditions (the reporter
 should see how their material will be labeled). Classifying, labeling and rendering are the
-desk's decision: editors and standards editors. `can_label` is the one function that decides;
-the panel's forms and the POSTs the server accepts both ask it.
+desk's decision: editors and standards editors. `review.access.can_label` decides; the panel's
+forms and the POSTs the server accepts both ask it. This module fetches labeling's objects.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from accounts.roles import AnyUser
 from labeling.models import Rendition
-from review.access import can_view_asset
-from review.models import Asset
+from review.access import can_manage_vocabulary, can_view_asset, require
 
-AnyUser = User | AnonymousUser
-
-CLASSIFY_PERMISSION = "labeling.classify_asset"
-VOCABULARY_PERMISSION = "labeling.manage_vocabulary"
 LABEL_DENIED = "Only editors and standards editors classify assets and set their labels."
 VOCABULARY_DENIED = "Only standards editors and administrators manage the label vocabulary."
 
 
-def can_label(user: AnyUser, asset: Asset) -> bool:
-    return can_view_asset(user, asset) and user.has_perm(CLASSIFY_PERMISSION)
-
-
-def can_manage_vocabulary(user: AnyUser) -> bool:
-    return user.is_authenticated and user.has_perm(VOCABULARY_PERMISSION)
-
-
 def require_vocabulary_manager(user: AnyUser) -> None:
-    if not can_manage_vocabulary(user):
-        raise PermissionDenied(VOCABULARY_DENIED)
+    require(can_manage_vocabulary(user), VOCABULARY_DENIED)
 
 
 def get_rendition_for_user(user: AnyUser, pk: int) -> Rendition:

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count
 
-from labeling.access import can_label, can_manage_vocabulary
 from labeling.checks import EXPIRY_WARNING
 from labeling.models import Certainty, Classification, Label, LabelTerm, Rendition, Technique
 from labeling.renditions import xmp_note
@@ -23,6 +22,7 @@ from labeling.wording import label_required, suggested_wording, term_fits
 from provenance.explanations import source_type_label
 from provenance.models import ProvenanceReport
 from provenance.states import ProvenanceState, source_type_term
+from review.access import can_label, can_manage_vocabulary
 from review.models import Asset
 
 # Credentials in these states are intact: what they say about the source type is the signer's

@@ -24,8 +24,8 @@ from labeling.signing import SigningUnavailable, load_signing_credentials
 from labeling.wording import label_required, suggested_wording, term_fits
 from provenance.models import ProvenanceReport
 from provenance.states import IPTC_DST_PREFIX, source_type_term
+from review.events import asset_changed_send
 from review.models import Asset
-from signoff.services import signoff_recheck
 
 MAX_LABEL_TEXT = 500
 EMPTY_LABEL_TEXT = (
@@ -120,7 +120,7 @@ def classification_set(
                 "label_required": label_required(source_type, classification.techniques),
             },
         )
-        signoff_recheck(asset_id=asset.pk, reason="The classification changed.", actor=actor)
+        asset_changed_send(asset_id=asset.pk, reason="The classification changed.", actor=actor)
     return classification
 
 
@@ -186,7 +186,7 @@ def label_set(
                 "edited": label.edited,
             },
         )
-        signoff_recheck(
+        asset_changed_send(
             asset_id=asset.pk, reason=f"The label changed (version {label.version}).", actor=actor
         )
         label_changed.send(sender=Label, asset=asset, label=label)
@@ -281,7 +281,7 @@ def rendition_create(*, asset_id: int, actor: User | None) -> Rendition:
                     "verification_state": rendition.verification_state,
                 },
             )
-            signoff_recheck(
+            asset_changed_send(
                 asset_id=asset.pk, reason="A new signed rendition was made.", actor=actor
             )
     except BaseException:

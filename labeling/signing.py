@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.conf import settings
 
+from provenance.certificates import make_dev_certificates
+
 
 class SigningUnavailable(Exception):
     """The newsroom cannot sign: the message says why and what to fix."""
@@ -194,8 +196,6 @@ def _check_chains_to(chain: list[x509.Certificate], anchor_pem: str) -> None:
 
 def write_dev_credentials(out: Path, *, organisation: str = "Proofdesk Demo Newsroom") -> None:
     """root.pem, signing-chain.pem, signing-key.pem for development (make run, tests)."""
-    from provenance.certificates import make_dev_certificates
-
     certs = make_dev_certificates(organisation=organisation)
     out.mkdir(parents=True, exist_ok=True)
     (out / "root.pem").write_text(certs.root_pem)

@@ -5,24 +5,15 @@ to it after a change)."""
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
-from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib import messages
-from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from labeling.access import (
-    LABEL_DENIED,
-    can_label,
-    get_rendition_for_user,
-    require_vocabulary_manager,
-)
+from labeling.access import LABEL_DENIED, get_rendition_for_user, require_vocabulary_manager
 from labeling.forms import (
     ClassificationForm,
     LabelForm,
@@ -46,17 +37,18 @@ from labeling.vocabulary_services import (
     term_update,
 )
 from provenance.explanations import source_type_label
-from review.access import get_asset_for_user
+from review.access import can_label, get_asset_for_user
 from review.decorators import acting_user, staff_required
+from review.http import HtmxHttpRequest, wants_fragment
+from review.media import stored_basename, stored_file_response
 from review.models import Asset
-from review.views import _wants_fragment
 
 PANEL = "labeling/_panel.html"
 PAGE = "labeling/panel_page.html"
 
 
 def _panel_context(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     asset: Asset,
     *,
     classify_form: ClassificationForm | None = None,
@@ -94,7 +86,7 @@ def _panel_context(
 
 
 def _panel_response(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     asset: Asset,
     *,
     success: str = "",
@@ -105,7 +97,7 @@ def _panel_response(
 ) -> HttpResponseBase:
     """The answer to a POST on the panel: the panel for htmx; otherwise a redirect back to the
     labeling page, or the page itself with the error."""
-    if not _wants_fragment(request) and not error:
+    if not wants_fragment(request) and not error:
         messages.success(request, success)
         return redirect("labeling:panel", pk=asset.pk)
     context = _panel_context(
@@ -116,11 +108,11 @@ def _panel_response(
         success=success,
         **forms,
     )
-    template = PANEL if _wants_fragment(request) else PAGE
+    template = PANEL if wants_fragment(request) else PAGE
     return render(request, template, context, status=status)
 
 
-def _writable_asset(request: HttpRequest, pk: int) -> tuple[Asset, HttpResponseBase | None]:
+def _writable_asset(request: HtmxHttpRequest, pk: int) -> tuple[Asset, HttpResponseBase | None]:
     """The asset, and the 403 answer when the user may see it but not label it."""
     asset = get_asset_for_user(request.user, pk)
     if can_label(request.user, asset):
@@ -131,11 +123,11 @@ def _writable_asset(request: HttpRequest, pk: int) -> tuple[Asset, HttpResponseB
 @staff_required
 @require_GET
 @vary_on_headers("HX-Request")
-def panel(request: HttpRequest, pk: int) -> HttpResponse:
+def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     asset = get_asset_for_user(request.user, pk)
     query = {key: request.GET.get(key, "") for key in ("term", "language", "text", "suggested")}
     context = _panel_context(request, asset, label_query=query)
-    if _wants_fragment(request):
+    if wants_fragment(request):
         # The label form asks for itself again when the term or language changes, to show
         # that choice's suggested wording; only those who may label get the form.
         panel_data = context["panel"]
@@ -150,7 +142,7 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def classify(request: HttpRequest, pk: int) -> HttpResponseBase:
+def classify(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     asset, refused = _writable_asset(request, pk)
     if refused:
         return refused
@@ -195,7 +187,7 @@ def classify(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @staff_required
 @require_POST
-def label(request: HttpRequest, pk: int) -> HttpResponseBase:
+def label(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     asset, refused = _writable_asset(request, pk)
     if refused:
         return refused
@@ -229,7 +221,7 @@ def label(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @staff_required
 @require_POST
-def rendition_render(request: HttpRequest, pk: int) -> HttpResponseBase:
+def rendition_render(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     asset, refused = _writable_asset(request, pk)
     if refused:
         return refused
@@ -246,87 +238,56 @@ def rendition_render(request: HttpRequest, pk: int) -> HttpResponseBase:
     )
 
 
-def _file_response(
-    field: FieldFile, *, media_type: str, filename: str, attachment: bool
-) -> HttpResponseBase:
-    """A stored file after the access check, served the way review.media serves originals."""
-    response: HttpResponseBase
-    if settings.MEDIA_SERVE_MODE == "x-accel":
-        response = HttpResponse()
-        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX + quote(field.name or "")
-    elif settings.MEDIA_SERVE_MODE == "x-sendfile":
-        response = HttpResponse()
-        response["X-Sendfile"] = field.path
-    else:
-        try:
-            handle = field.open("rb")
-        except FileNotFoundError:
-            raise Http404("The file is missing from storage.") from None
-        response = FileResponse(handle)
-    response["Content-Type"] = media_type
-    disposition = "attachment" if attachment else "inline"
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
-    # Made from someone else's upload: never let a browser run it as a page.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=300"
-    return response
-
-
-def _basename(field: FieldFile) -> str:
-    return posixpath.basename(field.name or "") or "rendition"
-
-
 @staff_required
 @require_GET
-def rendition_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def rendition_download(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     rendition = get_rendition_for_user(request.user, pk)
-    return _file_response(
+    return stored_file_response(
         rendition.file,
         media_type=rendition.media_type,
-        filename=_basename(rendition.file),
+        filename=stored_basename(rendition.file, "rendition"),
         attachment=True,
     )
 
 
 @staff_required
 @require_GET
-def rendition_preview(request: HttpRequest, pk: int) -> HttpResponseBase:
+def rendition_preview(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     rendition = get_rendition_for_user(request.user, pk)
     if not rendition.media_type.startswith("image/"):
         raise Http404("This rendition is not an image; its preview is the disclosure slate.")
-    return _file_response(
+    return stored_file_response(
         rendition.file,
         media_type=rendition.media_type,
-        filename=_basename(rendition.file),
+        filename=stored_basename(rendition.file, "rendition"),
         attachment=False,
     )
 
 
 @staff_required
 @require_GET
-def rendition_sidecar(request: HttpRequest, pk: int) -> HttpResponseBase:
+def rendition_sidecar(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     rendition = get_rendition_for_user(request.user, pk)
     if not rendition.sidecar:
         raise Http404("This rendition's credentials are embedded in the file; it has no sidecar.")
-    return _file_response(
+    return stored_file_response(
         rendition.sidecar,
         media_type="application/c2pa",
-        filename=_basename(rendition.sidecar),
+        filename=stored_basename(rendition.sidecar, "rendition"),
         attachment=True,
     )
 
 
 @staff_required
 @require_GET
-def rendition_slate(request: HttpRequest, pk: int) -> HttpResponseBase:
+def rendition_slate(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     rendition = get_rendition_for_user(request.user, pk)
     if not rendition.slate:
         raise Http404("Only audio and video renditions have a disclosure slate.")
-    return _file_response(
+    return stored_file_response(
         rendition.slate,
         media_type="image/png",
-        filename=_basename(rendition.slate),
+        filename=stored_basename(rendition.slate, "rendition"),
         attachment=False,
     )
 
@@ -335,7 +296,7 @@ def rendition_slate(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 def _vocabulary_page(
-    request: HttpRequest, form: TermForm, *, status: int = 200, error: str = ""
+    request: HtmxHttpRequest, form: TermForm, *, status: int = 200, error: str = ""
 ) -> HttpResponse:
     context = {"form": form, "error": error, **vocabulary_overview()}
     return render(request, "labeling/vocabulary.html", context, status=status)
@@ -343,7 +304,7 @@ def _vocabulary_page(
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def vocabulary(request: HttpRequest) -> HttpResponseBase:
+def vocabulary(request: HtmxHttpRequest) -> HttpResponseBase:
     require_vocabulary_manager(request.user)
     if request.method == "GET":
         return _vocabulary_page(request, TermForm())
@@ -369,7 +330,7 @@ def vocabulary(request: HttpRequest) -> HttpResponseBase:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def term_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
+def term_edit(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     require_vocabulary_manager(request.user)
     term = get_object_or_404(LabelTerm.objects.prefetch_related("texts"), pk=pk)
     if request.method == "GET":
@@ -397,7 +358,7 @@ def term_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
     return render(request, "labeling/term_edit.html", {"term": term, "form": form}, status=400)
 
 
-def _term_activity(request: HttpRequest, pk: int, *, active: bool) -> HttpResponseBase:
+def _term_activity(request: HtmxHttpRequest, pk: int, *, active: bool) -> HttpResponseBase:
     require_vocabulary_manager(request.user)
     term = get_object_or_404(LabelTerm, pk=pk)
     change = term_reactivate if active else term_deactivate
@@ -418,11 +379,11 @@ def _term_activity(request: HttpRequest, pk: int, *, active: bool) -> HttpRespon
 
 @staff_required
 @require_POST
-def term_deactivate_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+def term_deactivate_view(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     return _term_activity(request, pk, active=False)
 
 
 @staff_required
 @require_POST
-def term_reactivate_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+def term_reactivate_view(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     return _term_activity(request, pk, active=True)

@@ -39,8 +39,8 @@ from provenance.states import (
 )
 from provenance.trust import TrustBundle, effective_trust, parse_pem_bundle
 from provenance.xmp import XmpMetadata
+from review.events import asset_changed_send
 from review.models import Asset, AssetStatus
-from signoff.services import signoff_recheck
 
 logger = logging.getLogger(__name__)
 
@@ -242,7 +242,7 @@ def provenance_verify_asset(
                 "trust_fingerprint": trust.fingerprint,
             },
         )
-        signoff_recheck(
+        asset_changed_send(
             asset_id=asset.pk, reason="The provenance check was re-run.", actor=requested_by
         )
     return report

@@ -8,7 +8,6 @@ app_name = "provenance"
 
 urlpatterns = [
     path("provenance/thumbnails/<int:pk>", views.thumbnail, name="thumbnail"),
-    path("assets/<int:asset_pk>/provenance/recheck/", views.recheck, name="recheck"),
     path("provenance/trust/", views.trust_lists, name="trust"),
     path("provenance/trust/<int:pk>/retire/", views.trust_retire, name="trust_retire"),
     path("provenance/trust/rechecks/<int:pk>/", views.recheck_progress, name="recheck_progress"),

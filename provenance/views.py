@@ -1,23 +1,21 @@
-"""Provenance pages: thumbnails from credentials, re-running a check, the trust lists."""
+"""Provenance pages: thumbnails from credentials and the trust lists. (Re-running an asset's
+check is an action on the asset page: workflow.views.recheck_provenance.)"""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from newsroom.celery import app as celery_app
 from provenance.forms import TrustListForm
 from provenance.models import ProvenanceThumbnail, TrustList, TrustRecheck
 from provenance.selectors import trust_overview
-from provenance.services import provenance_request_recheck, trust_list_retire, trust_list_upload
+from provenance.services import trust_list_retire, trust_list_upload
 from provenance.trust import InvalidTrustBundle
-from review.access import get_asset_for_user
+from review.access import can_manage_trust, get_asset_for_user, require
 from review.decorators import acting_user, staff_required
-from review.views import workflow_response
 
 
 @staff_required
@@ -32,26 +30,6 @@ def thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@staff_required
-@require_POST
-def recheck(request: HttpRequest, asset_pk: int) -> HttpResponseBase:
-    asset = get_asset_for_user(request.user, asset_pk)
-    if not request.user.has_perm("provenance.recheck_provenance"):
-        return workflow_response(
-            request, asset.pk, status=403, error="Your role cannot re-run provenance checks."
-        )
-    provenance_request_recheck(asset_id=asset.pk, actor=acting_user(request))
-    # In-process tasks (no broker) have run by now; a worker may take a moment.
-    done = bool(celery_app.conf.task_always_eager)
-    return workflow_response(
-        request,
-        asset.pk,
-        success="Provenance check re-run: the new report is below."
-        if done
-        else "Provenance check queued: reload this page in a moment for the new report.",
-    )
-
-
 def _rechecking(run: TrustRecheck) -> str:
     if not run.total:
         return "No assets are in review, so nothing needs re-checking."
@@ -59,8 +37,10 @@ def _rechecking(run: TrustRecheck) -> str:
 
 
 def _require_trust_manager(request: HttpRequest) -> None:
-    if not request.user.has_perm("provenance.manage_trust"):
-        raise PermissionDenied("Only standards editors and administrators manage trust lists.")
+    require(
+        can_manage_trust(request.user),
+        "Only standards editors and administrators manage trust lists.",
+    )
 
 
 @staff_required

@@ -1,7 +1,17 @@
-"""Who may see an asset and what they may do with it.
+"""Who may see an asset and what they may do with it: the desk's one decider.
 
-`action_denial` is the one function that decides; the buttons on the page (`available_actions`)
-and every POST the server accepts (the services, under the row lock) both ask it.
+Every permission check in Proofdesk is made here; no other module calls `has_perm`, and
+templates ask `can` (review.context_processors) instead of `perms`. The workflow actions are
+decided by `action_denial`: the buttons on the page (`available_actions`) and every POST the
+server accepts (the services, under the row lock) both ask it. The other things a person does
+to an asset or its parts (second approval, re-check, consent, labeling, incidents) and the
+desk-wide roles (trust lists, vocabulary, integrations) are the `can_*` functions below; each
+app's own access module fetches its objects and asks these.
+
+Two workflow actions also depend on what the sign-off layer knows (the gate for Approve, a
+sign-off in force for Mark as published). This layer cannot import sign-off, so the caller
+passes it in as a `Readiness` (signoff.selectors.asset_readiness); without one those two
+actions are refused.
 """
 
 from __future__ import annotations
@@ -10,15 +20,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.roles import is_staff_member
+from accounts.roles import AnyUser, is_staff_member
 from review.models import Asset, AssetStatus
-
-AnyUser = User | AnonymousUser
 
 
 class Action(StrEnum):
@@ -120,6 +127,28 @@ class Denial:
     reasons: tuple[str, ...] = ()
 
 
+class ActionRefused(Exception):
+    """The actor may not take this action now. `denial.kind` says whether it is their role
+    ("role": 403) or the asset's state ("state": 409, usually someone else acted first)."""
+
+    def __init__(self, denial: Denial) -> None:
+        super().__init__(denial.message)
+        self.denial = denial
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What sign-off says about an asset, for the two actions it gates: `gate_reasons` are the
+    checklist items Approve still lacks (empty: the gate passes); `publish_problem` is why it
+    may not be marked published yet ("" when a cleared sign-off is in force)."""
+
+    gate_reasons: tuple[str, ...]
+    publish_problem: str
+
+
+NOT_ASKED = Denial("gate", "Not ready for sign-off: the sign-off checklist was not consulted.")
+
+
 def can_view_all(user: AnyUser) -> bool:
     return user.is_authenticated and user.has_perm("review.view_all_assets")
 
@@ -173,8 +202,11 @@ def _role_denial(asset: Asset, user: AnyUser, action: Action, spec: ActionSpec) 
     return None
 
 
-def action_denial(asset: Asset, user: AnyUser, action: Action) -> Denial | None:
-    """Why `user` may not take `action` on `asset` now, or None when they may."""
+def action_denial(
+    asset: Asset, user: AnyUser, action: Action, *, readiness: Readiness | None = None
+) -> Denial | None:
+    """Why `user` may not take `action` on `asset` now, or None when they may. Role first, then
+    state, then readiness: a reporter is never told about a checklist."""
     spec = ACTIONS[action]
     role = _role_denial(asset, user, action, spec)
     if role is not None:
@@ -185,30 +217,16 @@ def action_denial(asset: Asset, user: AnyUser, action: Action) -> Denial | None:
             "state", f"This asset is {current}, so it cannot be {_past_tense(action)} now."
         )
     if action is Action.APPROVE:
-        return _gate_denial(asset, user)
+        if readiness is None:
+            return NOT_ASKED
+        if readiness.gate_reasons:
+            reasons = readiness.gate_reasons
+            return Denial("gate", "Not ready for sign-off. " + " ".join(reasons), reasons)
     if action is Action.MARK_PUBLISHED:
-        return _clearance_denial(asset)
-    return None
-
-
-def _gate_denial(asset: Asset, user: AnyUser) -> Denial | None:
-    from signoff.gate import signoff_gate  # the gate reads every app; import at use
-
-    gate = signoff_gate(asset, user)
-    if gate.passed:
-        return None
-    reasons = tuple(gate.reasons)
-    return Denial("gate", "Not ready for sign-off. " + " ".join(reasons), reasons)
-
-
-def _clearance_denial(asset: Asset) -> Denial | None:
-    from signoff.models import SignOff
-
-    signoff = SignOff.objects.filter(asset=asset, voided_at__isnull=True).first()
-    if signoff is None:
-        return Denial("gate", "This asset has no sign-off in force.")
-    if signoff.cleared_at is None:
-        return Denial("gate", f"Waiting for the second approval: {signoff.second_reason}", ())
+        if readiness is None:
+            return NOT_ASKED
+        if readiness.publish_problem:
+            return Denial("gate", readiness.publish_problem)
     return None
 
 
@@ -224,5 +242,154 @@ def _past_tense(action: Action) -> str:
     }[action]
 
 
-def available_actions(asset: Asset, user: AnyUser) -> list[Action]:
-    return [action for action in ACTIONS if action_denial(asset, user, action) is None]
+def available_actions(
+    asset: Asset, user: AnyUser, *, readiness: Readiness | None = None
+) -> list[Action]:
+    return [
+        action
+        for action in ACTIONS
+        if action_denial(asset, user, action, readiness=readiness) is None
+    ]
+
+
+# --- everything else a person does on the desk ------------------------------------------------
+# Each is one role (a permission granted by accounts.ROLE_PERMISSIONS) and, for the parts of an
+# asset, the asset's own access check. The services and views of every app ask these.
+
+
+def _holds(user: AnyUser, permission: str) -> bool:
+    return user.is_authenticated and user.has_perm(permission)
+
+
+def can_upload(user: AnyUser) -> bool:
+    return _holds(user, "review.upload_asset")
+
+
+def can_review(user: AnyUser) -> bool:
+    """An editor: reviews assets (approves, sends back, rejects) and acknowledges failing
+    credentials."""
+    return _holds(user, "review.review_asset")
+
+
+def can_review_asset(user: AnyUser, asset: Asset) -> bool:
+    """An editor who may review this asset: sees it and did not upload it (four-eyes rule)."""
+    return can_review(user) and can_view_asset(user, asset) and asset.uploaded_by_id != user.pk
+
+
+def can_acknowledge_provenance(user: AnyUser, asset: Asset) -> bool:
+    return can_view_asset(user, asset) and can_review(user)
+
+
+def can_recheck_provenance(user: AnyUser, asset: Asset) -> bool:
+    return can_view_asset(user, asset) and _holds(user, "provenance.recheck_provenance")
+
+
+def can_second_approve(user: AnyUser, asset: Asset | None = None) -> bool:
+    """Legal or standards give the second approval; who approved first is sign-off's check."""
+    allowed = _holds(user, "signoff.second_approve")
+    return allowed and (asset is None or can_view_asset(user, asset))
+
+
+def can_manage_trust(user: AnyUser) -> bool:
+    return _holds(user, "provenance.manage_trust")
+
+
+def can_label(user: AnyUser, asset: Asset) -> bool:
+    """Classifying, labeling and rendering are the desk's decision: editors and standards."""
+    return can_view_asset(user, asset) and _holds(user, "labeling.classify_asset")
+
+
+def can_manage_vocabulary(user: AnyUser) -> bool:
+    return _holds(user, "labeling.manage_vocabulary")
+
+
+def can_view_consent_evidence(user: AnyUser) -> bool:
+    """Legal: every consent record on the desk, the dashboard and the people list."""
+    return _holds(user, "consent.view_consent_evidence")
+
+
+def can_view_consent(user: AnyUser, asset: Asset) -> bool:
+    """Evidence is personal data: legal, the asset's reporter and the desk's editors see it
+    (not standards, not other reporters)."""
+    if not user.is_authenticated or not can_view_asset(user, asset):
+        return False
+    return can_view_consent_evidence(user) or asset.uploaded_by_id == user.pk or can_review(user)
+
+
+def can_collect_consent_anywhere(user: AnyUser) -> bool:
+    return _holds(user, "consent.collect_consent")
+
+
+def can_collect_consent(user: AnyUser, asset: Asset) -> bool:
+    return can_view_consent(user, asset) and can_collect_consent_anywhere(user)
+
+
+def can_grant_waiver(user: AnyUser, asset: Asset | None = None) -> bool:
+    allowed = _holds(user, "consent.grant_waiver")
+    return allowed and (asset is None or can_view_consent(user, asset))
+
+
+def can_record_revocation(user: AnyUser, asset: Asset) -> bool:
+    return can_view_consent(user, asset) and _holds(user, "consent.record_revocation")
+
+
+def can_export_consent(user: AnyUser) -> bool:
+    return _holds(user, "consent.export_consent")
+
+
+def can_manage_statements(user: AnyUser) -> bool:
+    return _holds(user, "consent.manage_statements")
+
+
+def can_decide_incidents(user: AnyUser) -> bool:
+    return _holds(user, "incidents.decide_incident")
+
+
+def can_manage_integrations(user: AnyUser) -> bool:
+    return _holds(user, "integrations.manage_integrations")
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse (403) unless `allowed`: for a view or service that asked one of the above."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+class DeskCapabilities:
+    """The desk-wide roles, for templates (`{% if can.upload %}`): asked lazily, so a page
+    that shows no link costs no query."""
+
+    def __init__(self, user: AnyUser) -> None:
+        self._user = user
+
+    @property
+    def upload(self) -> bool:
+        return can_upload(self._user)
+
+    @property
+    def review(self) -> bool:
+        return can_review(self._user)
+
+    @property
+    def second_approve(self) -> bool:
+        return can_second_approve(self._user)
+
+    @property
+    def manage_trust(self) -> bool:
+        return can_manage_trust(self._user)
+
+    @property
+    def view_consent_evidence(self) -> bool:
+        return can_view_consent_evidence(self._user)
+
+    @property
+    def manage_statements(self) -> bool:
+        return can_manage_statements(self._user)
+
+    @property
+    def manage_vocabulary(self) -> bool:
+        return can_manage_vocabulary(self._user)
+
+    @property
+    def manage_integrations(self) -> bool:
+        return can_manage_integrations(self._user)

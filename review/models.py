@@ -1,6 +1,6 @@
 """Assets on the desk and the comments reviewers leave on them.
 
-`Asset.status` is only ever written by the transition services in `review.services`.
+`Asset.status` is only ever written by `review.transitions.asset_transition`.
 """
 
 from __future__ import annotations

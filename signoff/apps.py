@@ -8,4 +8,6 @@ class SignoffConfig(AppConfig):
     verbose_name = "Sign-off"
 
     def ready(self) -> None:
-        from signoff import receivers  # noqa: F401  (voids sign-offs when consent lapses)
+        # Connects the receivers (the Django idiom: importing them at module level would load
+        # models before the app registry is ready).
+        from signoff import receivers  # noqa: F401

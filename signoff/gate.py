@@ -18,6 +18,7 @@ from labeling.models import Classification, Label, Rendition, Technique
 from labeling.wording import label_required
 from provenance.models import ProvenanceReport
 from provenance.states import ProvenanceState
+from review.access import can_review
 from review.models import Asset, AssetStatus
 from signoff.models import ProvenanceAcknowledgement
 
@@ -206,7 +207,7 @@ def _label_items(asset: Asset, state: AssetState) -> list[GateItem]:
 
 def _reviewer_item(asset: Asset, user: User | AnonymousUser) -> GateItem:
     title = "Reviewer is an editor, not the uploader"
-    if not user.is_authenticated or not user.has_perm("review.review_asset"):
+    if not can_review(user):
         return GateItem("reviewer", title, False, "only an editor can approve.")
     if asset.uploaded_by_id == user.pk:
         return GateItem("reviewer", title, False, "you uploaded this asset (four-eyes rule).")

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from review.access import can_review, can_second_approve
 from review.models import Asset, AssetStatus
+from review.transitions import asset_transition
 from signoff.events import asset_cleared, clearance_revoked
 from signoff.gate import Gate, load_state, snapshot, snapshot_hash
 from signoff.models import ProvenanceAcknowledgement, SignOff
@@ -56,7 +58,7 @@ def active_signoff(asset: Asset) -> SignOff | None:
 
 
 def signoff_second_approve(*, asset_id: int, actor: User, note: str = "") -> SignOff:
-    if not actor.has_perm("signoff.second_approve"):
+    if not can_second_approve(actor):
         raise SignOffError("Only legal or standards editors give the second approval.")
     with transaction.atomic():
         asset = Asset.objects.select_for_update().get(pk=asset_id)
@@ -83,21 +85,22 @@ def signoff_second_approve(*, asset_id: int, actor: User, note: str = "") -> Sig
 
 
 def _void(asset: Asset, signoff: SignOff, *, reason: str, actor: User | None) -> None:
+    """`asset` is locked by the caller. An approved or published asset goes back to review; one
+    that already left (withdrawn, rejected) keeps its status and the void is only recorded."""
     SignOff.objects.filter(pk=signoff.pk).update(voided_at=timezone.now(), void_reason=reason)
     signoff.refresh_from_db()
-    previous = asset.status
-    if previous in SIGNED_OFF:
-        asset.status = AssetStatus.IN_REVIEW
-        asset.status_changed_at = timezone.now()
-        asset.save(update_fields=["status", "status_changed_at", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="signoff.voided",
-        obj=asset,
-        from_state=previous if previous != asset.status else "",
-        to_state=asset.status if previous != asset.status else "",
-        details={"signoff_id": signoff.pk, "reason": reason},
-    )
+    details = {"signoff_id": signoff.pk, "reason": reason}
+    if asset.status in SIGNED_OFF:
+        asset_transition(
+            asset=asset,
+            to_state=AssetStatus.IN_REVIEW,
+            from_states=SIGNED_OFF,
+            actor=actor,
+            event="signoff.voided",
+            details=details,
+        )
+    else:
+        audit_record(actor=actor, action="signoff.voided", obj=asset, details=details)
     if signoff.cleared_at is not None:
         clearance_revoked.send(sender=SignOff, asset=asset, signoff=signoff, reason=reason)
 
@@ -138,7 +141,7 @@ def signoff_void(*, asset_id: int, reason: str, actor: User | None = None) -> bo
 
 def provenance_acknowledge(*, asset_id: int, actor: User, note: str) -> ProvenanceAcknowledgement:
     note = note.strip()
-    if not actor.has_perm("review.review_asset"):
+    if not can_review(actor):
         raise SignOffError("Only an editor can acknowledge failing credentials.")
     if len(note) < 10:
         raise SignOffError("Say why the asset may go ahead despite its credentials (a sentence).")

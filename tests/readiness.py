@@ -114,3 +114,20 @@ def sign_off_directly(asset: Asset, approver=None) -> Asset:
     assert gate.passed, gate.reasons
     signoff_record(asset=asset, actor=approver, gate=gate)
     return asset
+
+
+def decided(asset, user, action):
+    """`action_denial` as the desk asks it: with what sign-off says about the asset now (the
+    gate for Approve, the sign-off in force for Mark as published)."""
+    from review.access import action_denial
+    from signoff.selectors import asset_readiness
+
+    return action_denial(asset, user, action, readiness=asset_readiness(asset, user))
+
+
+def offered(asset, user):
+    """The workflow buttons the asset page would show `user` now."""
+    from review.access import available_actions
+    from signoff.selectors import asset_readiness
+
+    return available_actions(asset, user, readiness=asset_readiness(asset, user))

@@ -21,9 +21,9 @@ from django.db.backends.sqlite3.creation import DatabaseCreation
 from audit.chain import event_hash
 from audit.models import AuditEvent
 from audit.services import audit_record
-from review import services
 from tests.readiness import make_ready_for_signoff
 from tests.review.helpers import new_asset
+from workflow import services
 
 TABLE = AuditEvent._meta.db_table
 

@@ -5,7 +5,7 @@ The WebM and MP4 files in media/ were recorded by Debian's chromium with MediaRe
 1.2 s tone, and the same with a moving canvas), as a browser on the desk would record verbal
 consent; they are real recorder output, not built here. The other formats are built below
 from their specifications with the standard library: a structurally whole container around
-silence, which is what consent.recordings checks.
+silence, which is what consent.evidence.recordings checks.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def mp3_bytes(frames: int = 20) -> bytes:
 
 
 def _ogg_crc(data: bytes) -> int:
-    # Bit by bit, independently of consent.recordings' table (checked against the published
+    # Bit by bit, independently of consent.evidence.recordings' table (checked against the published
     # check value in test_evidence).
     crc = 0
     for byte in data:

@@ -6,7 +6,7 @@ fourth and revokes one, then downloads the asset's PDF from its URL.
 The PDF is read back with poppler-utils: `pdftotext` for what a judge reads (every party, every
 statement hash, the asset's sha256) and `pdfdetach` for the attached JSON, which is compared
 with the rows read straight from the models and the files in storage, never through
-`consent.records.record_document`, which the export itself uses.
+`consent.evidence.records.record_document`, which the export itself uses.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from consent.evidence.records import document_sha256
+from consent.exports.pdf_writer import JSON_NAME
 from consent.models import (
     ConsentLapse,
     ConsentMethod,
@@ -29,8 +31,6 @@ from consent.models import (
     InformedPoint,
     Party,
 )
-from consent.pdf_writer import JSON_NAME
-from consent.records import document_sha256
 from tests.consent.export_helpers import flat, pdf_attachments, pdf_text
 from tests.consent.helpers import default_statement, signature_data_url
 from tests.consent.media import pdf_bytes, upload

@@ -18,10 +18,10 @@ from PIL import Image, ImageFile
 
 from audit.models import AuditEvent
 from consent.errors import ConsentError
-from consent.evidence import evidence_from_upload
+from consent.evidence.files import evidence_from_upload
+from consent.evidence.recordings import _ogg_crc
+from consent.exports.pdf_writer import PdfJob, write_pdf
 from consent.models import ConsentMethod, ConsentRecord
-from consent.pdf_writer import PdfJob, write_pdf
-from consent.recordings import _ogg_crc
 from consent.services import Signing, consent_record_create
 from tests.consent.helpers import ALL_POINTS, default_statement, scope
 from tests.consent.media import (

@@ -19,16 +19,16 @@ from django.utils import timezone
 from audit.chain import event_hash
 from audit.models import AuditEvent
 from consent.completeness import consent_completeness
-from consent.models import ConsentMethod, ConsentRecord, PartyRole, Person
-from consent.pdf import (
+from consent.evidence.records import document_sha256, record_document
+from consent.exports.pdf import (
     RenderInTransaction,
     asset_consent_pdf,
     asset_dossier,
     bulk_asset_renderer,
     person_consent_pdf,
 )
-from consent.pdf_writer import JSON_NAME, PdfJob, RendererProcess, RenderFailed
-from consent.records import document_sha256, record_document
+from consent.exports.pdf_writer import JSON_NAME, PdfJob, RendererProcess, RenderFailed
+from consent.models import ConsentMethod, ConsentRecord, PartyRole, Person
 from consent.services import party_add, person_create
 from review.models import MediaKind
 from tests.consent.export_helpers import (

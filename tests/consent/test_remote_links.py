@@ -18,11 +18,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from audit.models import AuditEvent
-from consent.access import can_collect_consent
 from consent.errors import LinkProblem
+from consent.evidence.records import text_sha256
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, InformedPoint
-from consent.records import text_sha256
-from consent.selectors_remote import links_panel, links_panels
+from consent.remote.selectors import links_panel, links_panels
 from consent.services import (
     consent_link_cancel,
     consent_link_create,
@@ -30,6 +29,7 @@ from consent.services import (
     link_scope,
     statement_text,
 )
+from review.access import can_collect_consent
 from tests.consent.helpers import (
     ALL_POINTS,
     default_statement,
@@ -94,7 +94,7 @@ def sign_form(**overrides: object) -> dict[str, object]:
 def assert_private(response) -> None:
     """The headers every public page carries: its URL is the credential."""
     assert "no-store" in response["Cache-Control"]
-    # The path (the token) never goes out in a Referer; see views_remote._token_in_url.
+    # The path (the token) never goes out in a Referer; see consent.remote.views._token_in_url.
     assert response["Referrer-Policy"] == "strict-origin"
     assert "noindex" in response["X-Robots-Tag"]
 

@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from consent.completeness import consent_completeness
 from consent.errors import ConsentError, ConsentLinkError
 from consent.events import consent_lapsed
+from consent.evidence.records import document_sha256, record_document, text_sha256
 from consent.models import (
     ConsentAlert,
     ConsentLapse,
@@ -27,7 +28,6 @@ from consent.models import (
     WaiverBasis,
     WriteOnceError,
 )
-from consent.records import document_sha256, record_document, text_sha256
 from consent.services import (
     Signing,
     consent_expire_due,
@@ -310,7 +310,7 @@ def test_an_expired_link_is_refused(subject_party, reporter, time_machine):
 def test_revoking_consent_on_a_published_asset_alerts_legal_and_the_approver(
     asset, creator_party, reporter, legal, editor
 ):
-    from review.services import asset_approve, asset_mark_published
+    from workflow.services import asset_approve, asset_mark_published
 
     legal.email = "lena@example.org"
     legal.save()
@@ -341,7 +341,7 @@ def test_revoking_consent_on_a_published_asset_alerts_legal_and_the_approver(
 def test_revocation_mail_goes_out_after_commit(
     asset, creator_party, reporter, legal, editor, django_capture_on_commit_callbacks
 ):
-    from review.services import asset_approve
+    from workflow.services import asset_approve
 
     legal.email = "lena@example.org"
     legal.save()
@@ -386,8 +386,8 @@ def test_a_lapse_on_a_cleared_asset_is_flagged_told_voids_the_signoff_and_emits_
     audience may already see, either flags the asset, tells legal and the editor who approved
     it, voids the sign-off and sends the CMS `consent.revoked`."""
     from integrations.models import OutboxEvent
-    from review.services import asset_approve, asset_mark_published
     from signoff.models import SignOff
+    from workflow.services import asset_approve, asset_mark_published
 
     time_machine.move_to(timezone.make_aware(datetime(2030, 3, 1, 9, 0)), tick=False)
     for user, address in [(legal, "lena@example.org"), (editor, "eddie@example.org")]:

@@ -16,11 +16,11 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from newsroom.celery import app
 from review.models import Asset, AssetStatus
-from review.services import asset_intake, asset_withdraw
-from review.tasks import asset_check
 from tests.conftest import client_for
 from tests.factories import jpeg_bytes
 from tests.integration.conftest import wait_until
+from workflow.services import asset_intake, asset_withdraw
+from workflow.tasks import asset_check
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -11,10 +11,10 @@ from django.test import Client
 
 from labeling.services import label_set, rendition_create
 from review.models import Asset, AssetStatus
-from review.services import asset_approve
 from signoff.models import SignOff
 from tests.factories import jpeg_bytes
 from tests.readiness import make_ready_for_signoff
+from workflow.services import asset_approve
 
 PROBLEM = "application/problem+json"
 

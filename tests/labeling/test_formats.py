@@ -143,7 +143,7 @@ def test_the_intake_check_decodes_a_heic_because_the_opener_is_registered_at_sta
     """The labeling app registers pillow-heif in ready(): Pillow's registry is process-wide, so
     the intake check (review) decodes HEIC too, whatever ran before it in the process."""
     from review.models import AssetStatus
-    from review.services import asset_run_checks
+    from workflow.pipeline import asset_run_checks
 
     asset = make_asset(
         status=AssetStatus.CHECKING,

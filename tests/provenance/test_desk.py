@@ -16,10 +16,10 @@ from provenance.reader import remote_fetch_permitted
 from provenance.services import provenance_verify_asset
 from provenance.states import ProvenanceState
 from review.models import Asset, AssetStatus
-from review.tasks import sweep_stuck_checks
 from tests.factories import jpeg_bytes
 from tests.provenance.media import make_signer, signed_jpeg, tamper, xmp_only_jpeg
 from tests.review.helpers import new_asset, upload_file
+from workflow.tasks import sweep_stuck_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +217,7 @@ def test_editor_reruns_a_check_and_the_page_shows_the_new_report(
     editor_client, asset, django_capture_on_commit_callbacks
 ):
     provenance_verify_asset(asset_id=asset.pk)
-    url = reverse("provenance:recheck", args=[asset.pk])
+    url = reverse("review:recheck_provenance", args=[asset.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(url, headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -234,14 +234,14 @@ def test_with_a_broker_the_rerun_says_it_is_queued(editor_client, asset):
 
     app.conf.task_always_eager = False  # the autouse fixture puts it back after the test
     response = editor_client.post(
-        reverse("provenance:recheck", args=[asset.pk]), headers={"HX-Request": "true"}
+        reverse("review:recheck_provenance", args=[asset.pk]), headers={"HX-Request": "true"}
     )
     assert response.status_code == 200
     assert "reload this page in a moment" in response.content.decode()
 
 
 def test_reporter_cannot_rerun_a_check(reporter_client, asset):
-    response = reporter_client.post(reverse("provenance:recheck", args=[asset.pk]))
+    response = reporter_client.post(reverse("review:recheck_provenance", args=[asset.pk]))
     assert response.status_code == 403
     assert not asset.provenance_reports.exists()
 

@@ -16,11 +16,11 @@ from provenance import isolated, services
 from provenance.services import provenance_verify_asset
 from provenance.states import ProvenanceState
 from review.models import Asset, AssetStatus
-from review.services import asset_run_checks
 from tests.factories import AssetFactory, jpeg_bytes
 from tests.provenance.media import make_signer, signed_jpeg
 from tests.provenance.test_desk import detail
 from tests.provenance.test_ingest import ingest
+from workflow.pipeline import asset_run_checks
 
 pytestmark = pytest.mark.django_db
 

@@ -30,10 +30,10 @@ from provenance.services import provenance_verify_asset, trust_list_upload
 from provenance.states import IPTC_DST_PREFIX, ProvenanceState
 from provenance.trust import TrustBundle, effective_trust
 from review.models import Asset, AssetStatus
-from review.services import asset_run_checks
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.provenance.media import make_signer, plain_jpeg, signed_jpeg
+from workflow.pipeline import asset_run_checks
 
 if TYPE_CHECKING:  # imported by name, pytest would try to collect it as a test class
     from tests.provenance.media import TestSigner

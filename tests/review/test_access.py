@@ -15,15 +15,16 @@ from django.http import Http404
 from review.access import (
     Action,
     Denial,
-    action_denial,
-    available_actions,
     can_view_asset,
     get_asset_for_user,
     visible_assets,
 )
+from review.access import action_denial as decide
 from review.models import AssetStatus
 from signoff.services import SIGNED_OFF
+from tests.readiness import decided as action_denial
 from tests.readiness import make_ready_for_signoff, sign_off_directly
+from tests.readiness import offered as available_actions
 
 # Every test here uses the database; some only through fixtures chosen at run time, which
 # pytest-django cannot see when it orders tests before and after the transactional ones.
@@ -229,3 +230,12 @@ def test_get_asset_for_user_404_for_missing_and_403_for_forbidden(asset, other_r
         get_asset_for_user(editor, asset.pk + 1000)
     with pytest.raises(PermissionDenied):
         get_asset_for_user(other_reporter, asset.pk)
+
+
+def test_gated_actions_are_refused_when_sign_off_was_not_consulted(make_asset, editor):
+    """A caller that forgets to pass the readiness gets a refusal, never a silent approval."""
+    ready = make_ready_for_signoff(make_asset())
+    refused = decide(ready, editor, Action.APPROVE)
+    assert refused is not None
+    assert refused.kind == "gate"
+    assert action_denial(ready, editor, Action.APPROVE) is None

@@ -11,9 +11,8 @@ from consent.services import consent_revoke, party_add, person_create, waiver_gr
 from labeling.models import Certainty
 from labeling.services import classification_set, label_set, rendition_create
 from provenance.states import ProvenanceState
-from review.access import Action, action_denial, available_actions
+from review.access import Action
 from review.models import AssetStatus
-from review.services import ActionRefused, asset_approve, asset_mark_published
 from signoff.gate import signoff_gate
 from signoff.models import SignOff
 from signoff.services import (
@@ -22,7 +21,8 @@ from signoff.services import (
     signoff_recheck,
     signoff_second_approve,
 )
-from tests.readiness import add_provenance_report, make_ready_for_signoff
+from tests.readiness import add_provenance_report, decided, make_ready_for_signoff, offered
+from workflow.services import ActionRefused, asset_approve, asset_mark_published
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +34,9 @@ def failing(gate) -> dict[str, str]:
 def test_a_bare_asset_fails_every_item_but_the_reviewer(asset, editor):
     gate = signoff_gate(asset, editor)
     assert set(failing(gate)) == {"provenance", "consent", "label"}
-    denial = action_denial(asset, editor, Action.APPROVE)
+    denial = decided(asset, editor, Action.APPROVE)
     assert denial is not None and denial.kind == "gate"
-    assert Action.APPROVE not in available_actions(asset, editor)
+    assert Action.APPROVE not in offered(asset, editor)
 
 
 def test_a_forced_approval_is_refused_with_the_same_reasons(asset, editor):

@@ -13,15 +13,20 @@ from pytest_django.asserts import assertInHTML
 from accounts.roles import Role
 from audit.models import AuditEvent
 from provenance.states import ProvenanceState
-from review.access import Action, action_denial
+from review.access import Action
 from review.models import AssetStatus
-from review.services import asset_approve
 from signoff.events import asset_cleared
 from signoff.gate import signoff_gate
 from signoff.models import ProvenanceAcknowledgement, SignOff
 from tests.conftest import client_for
-from tests.readiness import add_provenance_report, make_ready_for_signoff, sign_off_directly
+from tests.readiness import (
+    add_provenance_report,
+    decided,
+    make_ready_for_signoff,
+    sign_off_directly,
+)
 from tests.review.helpers import new_user
+from workflow.services import asset_approve
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +40,11 @@ def detail_url(asset):
 
 
 def second_url(asset_or_pk):
-    return reverse("signoff:second_approve", args=[getattr(asset_or_pk, "pk", asset_or_pk)])
+    return reverse("review:second_approve", args=[getattr(asset_or_pk, "pk", asset_or_pk)])
 
 
 def ack_url(asset_or_pk):
-    return reverse("signoff:acknowledge_provenance", args=[getattr(asset_or_pk, "pk", asset_or_pk)])
+    return reverse("review:acknowledge_provenance", args=[getattr(asset_or_pk, "pk", asset_or_pk)])
 
 
 def unchanged(asset):
@@ -162,7 +167,7 @@ def test_legal_or_standards_give_the_second_approval_and_clear_the_asset(
     awaiting_second.refresh_from_db()
     assert awaiting_second.status == S.APPROVED
     # Cleared: now it may be marked as published.
-    assert action_denial(awaiting_second, editor, Action.MARK_PUBLISHED) is None
+    assert decided(awaiting_second, editor, Action.MARK_PUBLISHED) is None
 
     page = client.get(response["Location"]).content.decode()
     assert "Second approval recorded: cleared." in page

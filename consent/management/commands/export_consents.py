@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consent.exports import consent_asset_pdf_export, consent_person_pdf_export
+from consent.exports.services import consent_asset_pdf_export, consent_person_pdf_export
 from consent.models import Person
 from review.models import Asset
 

@@ -1,0 +1,1 @@
+"""The desk's consent pages: parties, records, waivers, revocations, people, statements."""

@@ -1,0 +1,1 @@
+"""Remote consent links: the desk makes and cancels them, the person signs on a public page."""

@@ -1,0 +1,18 @@
+"""Remote consent links: the desk's POSTs that make and cancel them, and the public page the
+person signs on (short, because it is typed and texted)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from consent.remote import views
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "consent/parties/<int:party_pk>/links/",
+        views.link_create,
+        name="link_create",
+    ),
+    path("consent/links/<int:pk>/cancel/", views.link_cancel, name="link_cancel"),
+    path("c/<str:token>/", views.remote_sign, name="remote_sign"),
+]

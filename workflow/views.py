@@ -1,0 +1,329 @@
+"""The review desk's pages: the queue, upload, and the asset page that composes every app's
+panel, with the actions taken on it (the workflow's, the second approval, the acknowledgement
+of failing credentials, a provenance re-check). Views parse input, call one service or
+selector, and render; htmx requests get the page's partial, everything else the full page.
+
+Their URL names stay in the `review` namespace (workflow.urls): names are an interface of the
+templates and of bookmarks, not of the Python package that answers them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from provenance.selectors import provenance_panel
+from provenance.services import provenance_request_recheck
+from review.access import (
+    ACTIONS,
+    Action,
+    ActionRefused,
+    available_actions,
+    can_acknowledge_provenance,
+    can_recheck_provenance,
+    can_review_asset,
+    can_second_approve,
+    can_upload,
+    can_view_consent,
+    get_asset_for_user,
+)
+from review.decorators import acting_user, staff_required
+from review.forms import NoteForm, QueueFilterForm, UploadForm
+from review.http import HtmxHttpRequest, wants_fragment
+from review.intake import IntakeError, Rejection, upload_rejections
+from review.media import media_response
+from review.models import Asset, AssetStatus
+from review.selectors import (
+    QUEUE_PAGE_SIZE,
+    QueueFilters,
+    asset_comments,
+    asset_duplicates,
+    asset_queue,
+    asset_status_counts,
+    asset_timeline,
+    queue_uploaders,
+)
+from signoff.selectors import readiness_of, signoff_panel
+from signoff.services import SignOffError, provenance_acknowledge, signoff_second_approve
+from workflow.services import (
+    TRANSITION_SERVICES,
+    IntakeResult,
+    InvalidNote,
+    asset_intake,
+    comment_add,
+)
+from workflow.tasks import tasks_run_in_process
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def queue(request: HtmxHttpRequest) -> HttpResponse:
+    uploaders = list(queue_uploaders(request.user))
+    form = QueueFilterForm(
+        request.GET or None,
+        uploader_choices=[(u.pk, u.get_username()) for u in uploaders],
+    )
+    filters = QueueFilters()
+    page_number = 1
+    if form.is_bound:
+        # A stale or hand-edited value (an uploader who left) drops that filter only; the
+        # form shows the error next to it and the others still apply.
+        form.is_valid()
+        data = form.cleaned_data
+        filters = QueueFilters(
+            status=data.get("status", ""),
+            source=data.get("source", ""),
+            uploader=data.get("uploader"),
+            mine=data.get("mine", False),
+            q=data.get("q", "").strip(),
+        )
+        page_number = data.get("page") or 1
+    paginator = Paginator(asset_queue(request.user, filters), QUEUE_PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    counts = asset_status_counts(request.user, filters)
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
+    tab_query = page_query.copy()
+    tab_query.pop("status", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filters": filters,
+        "status_tabs": [(value, label, counts[value]) for value, label in AssetStatus.choices],
+        "total": sum(counts.values()),
+        "base_query": tab_query.urlencode(),
+        "page_query": page_query.urlencode(),
+    }
+    template = "review/queue.html#results" if wants_fragment(request) else "review/queue.html"
+    return render(request, template, context)
+
+
+def _upload_context(request: HtmxHttpRequest, form: UploadForm, **extra: Any) -> dict[str, Any]:
+    return {"form": form, "max_upload_size": settings.MAX_UPLOAD_SIZE, **extra}
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def upload(request: HtmxHttpRequest) -> HttpResponse:
+    if not can_upload(request.user):
+        return render(request, "403.html", {"reason": "Your role cannot upload media."}, status=403)
+    if request.method == "GET":
+        return render(request, "review/upload.html", _upload_context(request, UploadForm()))
+
+    form = UploadForm(request.POST)
+    files = request.FILES.getlist("files")  # streams and hashes the upload
+    rejected: list[Rejection] = list(upload_rejections(request))
+    results: list[IntakeResult] = []
+    if form.is_valid() and not files and not rejected:
+        form.add_error(None, "Choose at least one file to upload.")
+    if form.is_valid():
+        for uploaded in files:
+            try:
+                results.append(
+                    asset_intake(
+                        uploaded_by=acting_user(request),
+                        content=uploaded,
+                        sha256=uploaded.sha256,  # type: ignore[attr-defined]
+                        original_filename=uploaded.name or "upload",
+                        source=form.cleaned_data["source"],
+                        story_ref=form.cleaned_data["story_ref"],
+                        description=form.cleaned_data["description"],
+                        intake_token=form.cleaned_data["intake_token"],
+                    )
+                )
+            except IntakeError as exc:
+                rejected.append(Rejection(uploaded.name or "upload", str(exc)))
+    status = 200 if results or (form.is_valid() and not rejected) else 400
+    next_form = (
+        UploadForm(
+            initial={
+                "source": form.data.get("source"),
+                "story_ref": form.data.get("story_ref", ""),
+            }
+        )
+        if results
+        else form
+    )
+    context = _upload_context(
+        request, next_form, results=results, rejected=rejected, submitted=True
+    )
+    template = (
+        "review/upload.html#upload-panel" if wants_fragment(request) else "review/upload.html"
+    )
+    return render(request, template, context, status=status)
+
+
+def _detail_context(request: HtmxHttpRequest, asset: Asset, **extra: Any) -> dict[str, Any]:
+    signoff = signoff_panel(asset, request.user)
+    readiness = readiness_of(gate=signoff.gate, signoff=signoff.signoff)
+    actions = available_actions(asset, request.user, readiness=readiness)
+    return {
+        "asset": asset,
+        "actions": [(action, ACTIONS[action]) for action in actions if action != Action.COMMENT],
+        "can_comment": Action.COMMENT in actions,
+        "comments": asset_comments(asset),
+        "timeline": asset_timeline(asset),
+        "duplicates": asset_duplicates(asset, request.user),
+        "note_form": NoteForm(),
+        "is_uploader": asset.uploaded_by_id == request.user.pk,
+        "panel": provenance_panel(asset),
+        "can_recheck": can_recheck_provenance(request.user, asset),
+        # No query: the permissions are cached by available_actions above. The consent card
+        # itself loads after the page (consent:summary), so this page's query count stays.
+        "can_view_consent": can_view_consent(request.user, asset),
+        "signoff_panel": signoff,
+        # Approve shown disabled, pointing at the checklist, when only the gate stands in the way.
+        "approve_blocked": (
+            Action.APPROVE not in actions
+            and signoff.gate is not None
+            and not signoff.gate.passed
+            and can_review_asset(request.user, asset)
+        ),
+        **extra,
+    }
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def asset_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    asset = get_asset_for_user(request.user, pk)
+    template = "review/asset_detail.html"
+    if wants_fragment(request) and request.GET.get("fragment") == "workflow":
+        template += "#workflow"
+    return render(request, template, _detail_context(request, asset))
+
+
+def workflow_response(
+    request: HtmxHttpRequest,
+    asset_id: int,
+    *,
+    error: str = "",
+    status: int = 200,
+    success: str = "",
+) -> HttpResponseBase:
+    """The answer to a POST on an asset: the workflow partial for htmx, otherwise a redirect
+    back to the page (or the page itself with the error)."""
+    if not wants_fragment(request) and not error:
+        messages.success(request, success)
+        return redirect("review:asset_detail", pk=asset_id)
+    asset = get_asset_for_user(request.user, asset_id)
+    template = "review/asset_detail.html"
+    if wants_fragment(request):
+        template += "#workflow"
+    context = _detail_context(request, asset, action_error=error, action_success=success)
+    return render(request, template, context, status=status)
+
+
+@staff_required
+@require_POST
+def asset_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, pk)
+    try:
+        chosen = Action(action)
+        service = TRANSITION_SERVICES[chosen]
+    except (ValueError, KeyError):
+        raise Http404("No such action.") from None
+    form = NoteForm(request.POST)
+    form.is_valid()
+    try:
+        service(
+            asset_id=asset.pk, actor=acting_user(request), note=form.cleaned_data.get("note", "")
+        )
+    except ActionRefused as exc:
+        status = 403 if exc.denial.kind == "role" else 409  # state or gate: not now
+        return workflow_response(request, asset.pk, error=exc.denial.message, status=status)
+    except InvalidNote as exc:
+        return workflow_response(request, asset.pk, error=str(exc), status=400)
+    label = ACTIONS[chosen].label
+    return workflow_response(request, asset.pk, success=f"Done: {label.lower()}.")
+
+
+@staff_required
+@require_POST
+def asset_comment(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, pk)
+    form = NoteForm(request.POST)
+    form.is_valid()
+    try:
+        comment_add(
+            asset_id=asset.pk,
+            author=acting_user(request),
+            body=form.cleaned_data.get("note", ""),
+        )
+    except ActionRefused as exc:
+        return workflow_response(request, asset.pk, error=exc.denial.message, status=403)
+    except InvalidNote as exc:
+        return workflow_response(request, asset.pk, error=str(exc), status=400)
+    return workflow_response(request, asset.pk, success="Comment added.")
+
+
+@staff_required
+@require_GET
+def asset_media(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, pk)
+    return media_response(asset)
+
+
+# --- sign-off and provenance actions on the asset page ---------------------------------------
+
+
+@staff_required
+@require_POST
+def second_approve(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, pk)
+    if not can_second_approve(request.user, asset):
+        return workflow_response(
+            request, asset.pk, status=403, error="Only legal or standards give the second approval."
+        )
+    try:
+        signoff_second_approve(
+            asset_id=asset.pk, actor=acting_user(request), note=request.POST.get("note", "")
+        )
+    except SignOffError as exc:
+        return workflow_response(request, asset.pk, status=409, error=str(exc))
+    return workflow_response(request, asset.pk, success="Second approval recorded: cleared.")
+
+
+@staff_required
+@require_POST
+def acknowledge_provenance(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, pk)
+    if not can_acknowledge_provenance(request.user, asset):
+        return workflow_response(
+            request, asset.pk, status=403, error="Only an editor can acknowledge credentials."
+        )
+    try:
+        provenance_acknowledge(
+            asset_id=asset.pk, actor=acting_user(request), note=request.POST.get("note", "")
+        )
+    except SignOffError as exc:
+        return workflow_response(request, asset.pk, status=400, error=str(exc))
+    return workflow_response(request, asset.pk, success="Acknowledged, with your note.")
+
+
+@staff_required
+@require_POST
+def recheck_provenance(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, pk)
+    if not can_recheck_provenance(request.user, asset):
+        return workflow_response(
+            request, asset.pk, status=403, error="Your role cannot re-run provenance checks."
+        )
+    provenance_request_recheck(asset_id=asset.pk, actor=acting_user(request))
+    # In-process tasks (no broker) have run by now; a worker may take a moment.
+    return workflow_response(
+        request,
+        asset.pk,
+        success="Provenance check re-run: the new report is below."
+        if tasks_run_in_process()
+        else "Provenance check queued: reload this page in a moment for the new report.",
+    )
