@@ -150,15 +150,8 @@ def seed_ten_parties(reporter: Any, legal: Any, signer: Signer) -> Any:
     uploaded releases, a remote link, a minor's guardian, a second version, a revocation and
     an unidentified person waived by legal."""
     from consent.models import PartyRole, WaiverBasis
-    from consent.services import (
-        Signing,
-        consent_link_create,
-        consent_link_sign,
-        consent_revoke,
-        party_add,
-        person_create,
-        waiver_grant,
-    )
+    from consent.remote.services import consent_link_create, consent_link_sign
+    from consent.services import Signing, consent_revoke, party_add, person_create, waiver_grant
 
     asset = _asset(reporter, 0, "bench-ten", (1600, 1200))
 

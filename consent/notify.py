@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit.models import AuditEvent
+from consent.models import ConsentAlert
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,6 @@ def alert_recipients(asset_id: int) -> list[str]:
 
 
 def notify_consent_lapsed(alert_id: int) -> None:
-    from consent.models import ConsentAlert
-
     alert = ConsentAlert.objects.select_related("asset", "lapse__record").get(pk=alert_id)
     record = alert.lapse.record
     recipients = alert_recipients(alert.asset_id)

@@ -1,11 +1,10 @@
-"""Writes for consent: people, parties, statements, records, remote links, revocations,
-expiry and waivers. Each service checks what it needs, writes in one transaction and records an
-audit event; nothing here ever updates or deletes a signed record."""
+"""Writes for consent: people, parties, statements, records, revocations, expiry and waivers
+(remote signing links: consent.remote.services). Each service checks what it needs, writes in
+one transaction and records an audit event; nothing here ever updates or deletes a signed
+record."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from consent.errors import ConsentError, ConsentLinkError, LinkProblem
+from consent.errors import ConsentError
 from consent.events import consent_lapsed
 from consent.evidence.files import Evidence, evidence_from_upload, signature_from_data_url
 from consent.evidence.records import document_sha256, record_document, text_sha256
@@ -26,7 +25,6 @@ from consent.models import (
     SIGNED_ON_SCREEN,
     ConsentAlert,
     ConsentLapse,
-    ConsentLink,
     ConsentMethod,
     ConsentRecord,
     ConsentRole,
@@ -40,12 +38,11 @@ from consent.models import (
     WaiverBasis,
 )
 from consent.notify import notify_consent_lapsed
+from consent.selectors import person_duplicates
 from review.access import can_grant_waiver
 from review.events import asset_changed_send
 from review.models import Asset, AssetStatus
 
-LINK_LIFETIME = timedelta(days=7)
-MAX_LINK_LIFETIME = timedelta(days=30)
 # Assets whose consent lapsing needs someone to act: the audience may already see them.
 ALERT_STATUSES = (AssetStatus.APPROVED, AssetStatus.PUBLISHED)
 
@@ -397,185 +394,6 @@ def consent_record_create(
     return record
 
 
-# --- remote links ----------------------------------------------------------------------
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
-
-
-def link_refusal(party: Party) -> str:
-    """Why this party cannot be sent a consent link, or "" when it can. The desk hides the
-    form and the service refuses, both from this answer."""
-    if party.removed_at is not None:
-        return "This party was removed from the asset."
-    if party.person is not None and party.person.is_minor:
-        return "A minor cannot sign by link; their guardian signs in person or by release."
-    return ""
-
-
-def consent_link_create(
-    *,
-    party_id: int,
-    actor: User,
-    statement: ConsentStatement,
-    scope: Scope,
-    lifetime: timedelta = LINK_LIFETIME,
-) -> tuple[ConsentLink, str]:
-    """A one-time link for the party to sign on their own device. Returns the link row and
-    the token, which is shown once and never stored."""
-    scope.check()
-    if not timedelta(minutes=5) <= lifetime <= MAX_LINK_LIFETIME:
-        raise ConsentError("A consent link lasts between 5 minutes and 30 days.")
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        party = (
-            Party.objects.select_for_update(of=("self",)).select_related("person").get(pk=party_id)
-        )
-        refusal = link_refusal(party)
-        if refusal:
-            raise ConsentError(refusal)
-        link = ConsentLink.objects.create(
-            party=party,
-            statement=statement,
-            token_sha256=_token_digest(token),
-            uses=scope.uses,
-            channels=scope.channels,
-            territories=scope.territories,
-            valid_from=scope.valid_from,
-            valid_until=scope.valid_until,
-            expires_at=timezone.now() + lifetime,
-            created_by=actor,
-        )
-        audit_record(
-            actor=actor,
-            action="consent.link_created",
-            obj=party.asset,
-            details={"link_id": link.pk, "party_id": party.pk, "expires_at": link.expires_at},
-        )
-    return link, token
-
-
-def link_scope(link: ConsentLink) -> Scope:
-    return Scope(
-        uses=list(link.uses),
-        channels=list(link.channels),
-        territories=list(link.territories),
-        valid_from=link.valid_from,
-        valid_until=link.valid_until,
-    )
-
-
-LINK_PROBLEM_MESSAGES = {
-    LinkProblem.UNKNOWN: (
-        "This consent link is not valid. Ask the reporter who sent it for a new one."
-    ),
-    LinkProblem.USED: ("This consent link has already been used. Each link can be used only once."),
-    LinkProblem.CANCELLED: "This consent link was cancelled by the newsroom.",
-    LinkProblem.EXPIRED: (
-        "This consent link has expired. Ask the reporter who sent it for a new one."
-    ),
-}
-
-
-def link_problem(link: ConsentLink | None, now: datetime) -> LinkProblem | None:
-    """Why the link cannot be used now, or None while it can. The public page and the desk's
-    list of links both ask this one function."""
-    if link is None:
-        return LinkProblem.UNKNOWN
-    if link.used_at is not None:
-        return LinkProblem.USED
-    if link.cancelled_at is not None:
-        return LinkProblem.CANCELLED
-    if link.expires_at <= now:
-        return LinkProblem.EXPIRED
-    return None
-
-
-def _link_error(problem: LinkProblem) -> ConsentLinkError:
-    return ConsentLinkError(LINK_PROBLEM_MESSAGES[problem], reason=problem)
-
-
-def consent_link_open(token: str) -> ConsentLink:
-    """The link behind a token, if it can still be used; ConsentLinkError says why not."""
-    link = (
-        ConsentLink.objects.select_related("party__asset", "party__person", "statement")
-        .filter(token_sha256=_token_digest(token))
-        .first()
-    )
-    problem = link_problem(link, timezone.now())
-    if problem is not None or link is None:
-        raise _link_error(problem or LinkProblem.UNKNOWN)
-    return link
-
-
-def consent_link_sign(
-    *, token: str, acknowledged: Iterable[str], signing: Signing, shown_sha256: str = ""
-) -> ConsentRecord:
-    """The subject signs on their own device. The link row is locked, so a double submit or
-    two devices racing record one consent, and the second is told the link was used.
-
-    `shown_sha256` is the hash of the text the page showed: a link lives for days, and if the
-    asset's description changed meanwhile the stored text would not be what the person read,
-    so they are asked to read it again instead."""
-    with transaction.atomic():
-        link = (
-            ConsentLink.objects.select_for_update()
-            .filter(token_sha256=_token_digest(token))
-            .first()
-        )
-        problem = link_problem(link, timezone.now())
-        if problem is not None or link is None:
-            raise _link_error(problem or LinkProblem.UNKNOWN)
-        # Read after the lock, and without joining it: FOR UPDATE would lock the asset too.
-        party = Party.objects.select_related("asset").get(pk=link.party_id)
-        if shown_sha256 and shown_sha256 != text_sha256(
-            statement_text(link.statement, party, link_scope(link))
-        ):
-            raise ConsentError(
-                "The text changed after you opened this page. Read it again below, then sign."
-            )
-        # A person signing again (a wider use, a new term) gives the next version, which
-        # replaces the one before: without `supersedes` both would count as current.
-        latest = party.consent_records.order_by("-version").first()
-        record = consent_record_create(
-            party_id=link.party_id,
-            collected_by=None,
-            statement=link.statement,
-            scope=link_scope(link),
-            acknowledged=acknowledged,
-            signing=Signing(
-                method=ConsentMethod.SIGNED_REMOTELY,
-                signed_name=signing.signed_name,
-                signature_data_url=signing.signature_data_url,
-                ip_address=signing.ip_address,
-                user_agent=signing.user_agent,
-            ),
-            supersedes=latest,
-        )
-        ConsentLink.objects.filter(pk=link.pk).update(used_at=timezone.now(), record=record)
-    return record
-
-
-def consent_link_cancel(*, link_id: int, actor: User) -> ConsentLink:
-    with transaction.atomic():
-        link = (
-            ConsentLink.objects.select_for_update(of=("self",))
-            .select_related("party")
-            .get(pk=link_id)
-        )
-        if link.used_at is None and link.cancelled_at is None:
-            ConsentLink.objects.filter(pk=link.pk).update(cancelled_at=timezone.now())
-            audit_record(
-                actor=actor,
-                action="consent.link_cancelled",
-                obj=link.party.asset,
-                details={"link_id": link.pk},
-            )
-        link.refresh_from_db()
-    return link
-
-
 # --- revocation and expiry ------------------------------------------------------------------
 
 
@@ -805,8 +623,6 @@ def party_add_new_person(
     """Create a person (and, for a minor, their new guardian) and add them to the asset, all or
     nothing. Someone with the same e-mail, phone or name is refused as a possible duplicate
     unless the user confirmed that this is someone else."""
-    from consent.selectors import person_duplicates
-
     if guardian is not None and new_guardian is not None:
         raise ConsentError("Pick the guardian or enter a new one, not both.")
     if not is_minor and (guardian is not None or new_guardian is not None):

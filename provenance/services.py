@@ -18,9 +18,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Least
+from django.utils import timezone
 
 from audit.services import audit_record
+
+# services queue tasks and tasks call services: both modules import each other as modules (the
+# names are looked up when a function runs), so either may be imported first.
+from provenance import tasks
 from provenance.detectors import Detector, DetectorFacts
 from provenance.isolated import unreadable, verify_handle, verify_in_child
 from provenance.models import (
@@ -334,8 +340,6 @@ def trust_change_watch() -> TrustRecheck | None:
 
 
 def _start_recheck(actor: User | None) -> TrustRecheck:
-    from provenance.tasks import trust_recheck_run
-
     asset_ids = list(
         Asset.objects.filter(status__in=ASSETS_TO_RECHECK)
         .order_by("pk")
@@ -347,14 +351,11 @@ def _start_recheck(actor: User | None) -> TrustRecheck:
         requested_by=actor,
     )
     recheck_id = recheck.pk
-    transaction.on_commit(lambda: trust_recheck_run.delay(recheck_id, asset_ids))
+    transaction.on_commit(lambda: tasks.trust_recheck_run.delay(recheck_id, asset_ids))
     return recheck
 
 
 def trust_recheck_step(*, recheck_id: int, asset_id: int) -> None:
-    from django.db.models import F
-    from django.db.models.functions import Least
-
     recheck = TrustRecheck.objects.get(pk=recheck_id)
     asset = Asset.objects.filter(pk=asset_id, status__in=ASSETS_TO_RECHECK).first()
     # A redelivered run skips the assets it already re-verified under this trust.
@@ -371,8 +372,6 @@ def trust_recheck_step(*, recheck_id: int, asset_id: int) -> None:
 
 
 def trust_recheck_finish(*, recheck_id: int) -> None:
-    from django.utils import timezone
-
     TrustRecheck.objects.filter(pk=recheck_id, finished_at__isnull=True).update(
         finished_at=timezone.now()
     )
@@ -380,12 +379,10 @@ def trust_recheck_finish(*, recheck_id: int) -> None:
 
 def provenance_request_recheck(*, asset_id: int, actor: User) -> None:
     """Queue a fresh verification of one asset (an editor's "re-run")."""
-    from provenance.tasks import provenance_verify
-
     asset = Asset.objects.get(pk=asset_id)
     with transaction.atomic():
         audit_record(actor=actor, action="provenance.recheck_requested", obj=asset)
         actor_id = actor.pk
         transaction.on_commit(
-            lambda: provenance_verify.delay(asset_id, ReportReason.RERUN, actor_id)
+            lambda: tasks.provenance_verify.delay(asset_id, ReportReason.RERUN, actor_id)
         )

@@ -11,8 +11,9 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import IO
+from xml.sax.saxutils import escape, quoteattr
 
-from provenance.states import source_type_term
+from provenance.states import IPTC_DST_PREFIX, source_type_term
 
 HEAD_BYTES = 8 * 1024 * 1024
 TAIL_BYTES = 2 * 1024 * 1024
@@ -109,10 +110,6 @@ def xmp_packet(
     *, digital_source_type: str = "", creator: str = "", credit: str = "", creator_tool: str = ""
 ) -> bytes:
     """An XMP packet carrying the IPTC fields the desk reads (for renditions and tests)."""
-    from xml.sax.saxutils import escape, quoteattr
-
-    from provenance.states import IPTC_DST_PREFIX
-
     attrs = []
     if digital_source_type:
         attrs.append(

@@ -30,6 +30,9 @@ from django.utils import timezone
 
 from accounts.roles import AnyUser
 from audit.services import audit_record
+
+# This module queues consent.tasks' export task, and that task runs this module: see there.
+from consent import tasks
 from consent.errors import ConsentError
 from consent.exports.pdf import FORMAT, asset_consent_pdf, bulk_asset_renderer, person_consent_pdf
 from consent.models import ConsentExport, ConsentRecord, ExportStatus, Party, Person
@@ -170,8 +173,6 @@ def consent_export_request(
 ) -> ConsentExport:
     """Legal asks for a ZIP of the consent PDFs of the matching assets; the build is queued once
     the row is committed, so the worker always finds it."""
-    from consent.tasks import consent_export_run
-
     if not can_export_consent(actor):
         raise ConsentError("Only legal can export consent records.")
     filters.check()
@@ -192,7 +193,7 @@ def consent_export_request(
             details={"filters": asdict(filters), "assets": len(asset_ids), "ip": ip_address},
         )
         export_id = export.pk
-        transaction.on_commit(lambda: consent_export_run.delay(export_id, asset_ids))
+        transaction.on_commit(lambda: tasks.consent_export_run.delay(export_id, asset_ids))
     return export
 
 

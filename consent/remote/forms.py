@@ -11,7 +11,8 @@ from django import forms
 from django.utils import timezone
 
 from consent.models import ConsentStatement, InformedPoint, Party
-from consent.services import LINK_LIFETIME, MAX_LINK_LIFETIME, Scope
+from consent.remote.services import LINK_LIFETIME, MAX_LINK_LIFETIME
+from consent.services import Scope
 
 # The statement the newsroom ships (migration consent.0002): preselected when it exists.
 DEFAULT_STATEMENT_KEY = "synthetic-media"

@@ -1,6 +1,6 @@
 """Reads for remote consent links on the desk: who may send them, and each party's links with
-the state they are in. The link's state comes from `services.link_problem`, the same answer
-the public page acts on."""
+the state they are in. The link's state comes from `consent.remote.services.link_problem`, the
+same answer the public page acts on."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from accounts.roles import AnyUser
 from consent.errors import LinkProblem
 from consent.models import ConsentLink, ConsentStatement, Party
 from consent.remote.forms import ConsentLinkForm
-from consent.services import latest_statements, link_problem, link_refusal
+from consent.remote.services import link_problem, link_refusal
+from consent.services import latest_statements
 from review.access import can_collect_consent, get_asset_for_user, require
 
 COLLECT_DENIED = "Your role cannot collect consent for this asset."

@@ -34,16 +34,14 @@ from consent.evidence.records import text_sha256
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, InformedPoint, Party
 from consent.remote.forms import ConsentLinkForm, RemoteSignForm
 from consent.remote.selectors import link_for_collector, links_panel, party_for_collector
-from consent.services import (
-    Signing,
+from consent.remote.services import (
     consent_link_cancel,
     consent_link_create,
     consent_link_open,
     consent_link_sign,
-    latest_statements,
     link_scope,
-    statement_text,
 )
+from consent.services import Signing, latest_statements, statement_text
 from review.decorators import acting_user, staff_required
 from review.http import HtmxHttpRequest
 from review.models import Asset

@@ -13,13 +13,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, PartyRole
-from consent.services import (
-    Scope,
-    consent_link_create,
-    party_add,
-    person_create,
-    statement_publish,
-)
+from consent.remote.services import consent_link_create
+from consent.services import Scope, party_add, person_create, statement_publish
 from tests.browser.helpers import assert_same_document, log_in, mark_document, screenshot
 
 pytestmark = pytest.mark.browser

@@ -16,15 +16,8 @@ from typing import Any
 import pytest
 
 from consent.models import ConsentMethod, ConsentRecord, ConsentRole, Party, PartyRole, WaiverBasis
-from consent.services import (
-    Signing,
-    consent_link_create,
-    consent_link_sign,
-    consent_revoke,
-    party_add,
-    person_create,
-    waiver_grant,
-)
+from consent.remote.services import consent_link_create, consent_link_sign
+from consent.services import Signing, consent_revoke, party_add, person_create, waiver_grant
 from tests.consent.helpers import ALL_POINTS, default_statement, record_consent, scope
 from tests.consent.helpers import signature_data_url as signature
 

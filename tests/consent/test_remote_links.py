@@ -22,13 +22,13 @@ from consent.errors import LinkProblem
 from consent.evidence.records import text_sha256
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, InformedPoint
 from consent.remote.selectors import links_panel, links_panels
-from consent.services import (
+from consent.remote.services import (
     consent_link_cancel,
     consent_link_create,
     consent_link_open,
     link_scope,
-    statement_text,
 )
+from consent.services import statement_text
 from review.access import can_collect_consent
 from tests.consent.helpers import (
     ALL_POINTS,

@@ -28,12 +28,10 @@ from consent.models import (
     WaiverBasis,
     WriteOnceError,
 )
+from consent.remote.services import consent_link_create, consent_link_open, consent_link_sign
 from consent.services import (
     Signing,
     consent_expire_due,
-    consent_link_create,
-    consent_link_open,
-    consent_link_sign,
     consent_revoke,
     party_remove,
     person_create,

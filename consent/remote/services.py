@@ -1,0 +1,199 @@
+"""Writes for remote signing: a one-time link the desk sends, and the person signing with it on
+their own device. The token is shown once and stored only as its sha256; the link row is locked
+while it is used, so a link records at most one consent."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from consent.errors import ConsentError, ConsentLinkError, LinkProblem
+from consent.evidence.records import text_sha256
+from consent.models import ConsentLink, ConsentMethod, ConsentRecord, ConsentStatement, Party
+from consent.services import Scope, Signing, consent_record_create, statement_text
+
+LINK_LIFETIME = timedelta(days=7)
+MAX_LINK_LIFETIME = timedelta(days=30)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def link_refusal(party: Party) -> str:
+    """Why this party cannot be sent a consent link, or "" when it can. The desk hides the
+    form and the service refuses, both from this answer."""
+    if party.removed_at is not None:
+        return "This party was removed from the asset."
+    if party.person is not None and party.person.is_minor:
+        return "A minor cannot sign by link; their guardian signs in person or by release."
+    return ""
+
+
+def consent_link_create(
+    *,
+    party_id: int,
+    actor: User,
+    statement: ConsentStatement,
+    scope: Scope,
+    lifetime: timedelta = LINK_LIFETIME,
+) -> tuple[ConsentLink, str]:
+    """A one-time link for the party to sign on their own device. Returns the link row and
+    the token, which is shown once and never stored."""
+    scope.check()
+    if not timedelta(minutes=5) <= lifetime <= MAX_LINK_LIFETIME:
+        raise ConsentError("A consent link lasts between 5 minutes and 30 days.")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        party = (
+            Party.objects.select_for_update(of=("self",)).select_related("person").get(pk=party_id)
+        )
+        refusal = link_refusal(party)
+        if refusal:
+            raise ConsentError(refusal)
+        link = ConsentLink.objects.create(
+            party=party,
+            statement=statement,
+            token_sha256=_token_digest(token),
+            uses=scope.uses,
+            channels=scope.channels,
+            territories=scope.territories,
+            valid_from=scope.valid_from,
+            valid_until=scope.valid_until,
+            expires_at=timezone.now() + lifetime,
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="consent.link_created",
+            obj=party.asset,
+            details={"link_id": link.pk, "party_id": party.pk, "expires_at": link.expires_at},
+        )
+    return link, token
+
+
+def link_scope(link: ConsentLink) -> Scope:
+    return Scope(
+        uses=list(link.uses),
+        channels=list(link.channels),
+        territories=list(link.territories),
+        valid_from=link.valid_from,
+        valid_until=link.valid_until,
+    )
+
+
+LINK_PROBLEM_MESSAGES = {
+    LinkProblem.UNKNOWN: (
+        "This consent link is not valid. Ask the reporter who sent it for a new one."
+    ),
+    LinkProblem.USED: ("This consent link has already been used. Each link can be used only once."),
+    LinkProblem.CANCELLED: "This consent link was cancelled by the newsroom.",
+    LinkProblem.EXPIRED: (
+        "This consent link has expired. Ask the reporter who sent it for a new one."
+    ),
+}
+
+
+def link_problem(link: ConsentLink | None, now: datetime) -> LinkProblem | None:
+    """Why the link cannot be used now, or None while it can. The public page and the desk's
+    list of links both ask this one function."""
+    if link is None:
+        return LinkProblem.UNKNOWN
+    if link.used_at is not None:
+        return LinkProblem.USED
+    if link.cancelled_at is not None:
+        return LinkProblem.CANCELLED
+    if link.expires_at <= now:
+        return LinkProblem.EXPIRED
+    return None
+
+
+def _link_error(problem: LinkProblem) -> ConsentLinkError:
+    return ConsentLinkError(LINK_PROBLEM_MESSAGES[problem], reason=problem)
+
+
+def consent_link_open(token: str) -> ConsentLink:
+    """The link behind a token, if it can still be used; ConsentLinkError says why not."""
+    link = (
+        ConsentLink.objects.select_related("party__asset", "party__person", "statement")
+        .filter(token_sha256=_token_digest(token))
+        .first()
+    )
+    problem = link_problem(link, timezone.now())
+    if problem is not None or link is None:
+        raise _link_error(problem or LinkProblem.UNKNOWN)
+    return link
+
+
+def consent_link_sign(
+    *, token: str, acknowledged: Iterable[str], signing: Signing, shown_sha256: str = ""
+) -> ConsentRecord:
+    """The subject signs on their own device. The link row is locked, so a double submit or
+    two devices racing record one consent, and the second is told the link was used.
+
+    `shown_sha256` is the hash of the text the page showed: a link lives for days, and if the
+    asset's description changed meanwhile the stored text would not be what the person read,
+    so they are asked to read it again instead."""
+    with transaction.atomic():
+        link = (
+            ConsentLink.objects.select_for_update()
+            .filter(token_sha256=_token_digest(token))
+            .first()
+        )
+        problem = link_problem(link, timezone.now())
+        if problem is not None or link is None:
+            raise _link_error(problem or LinkProblem.UNKNOWN)
+        # Read after the lock, and without joining it: FOR UPDATE would lock the asset too.
+        party = Party.objects.select_related("asset").get(pk=link.party_id)
+        if shown_sha256 and shown_sha256 != text_sha256(
+            statement_text(link.statement, party, link_scope(link))
+        ):
+            raise ConsentError(
+                "The text changed after you opened this page. Read it again below, then sign."
+            )
+        # A person signing again (a wider use, a new term) gives the next version, which
+        # replaces the one before: without `supersedes` both would count as current.
+        latest = party.consent_records.order_by("-version").first()
+        record = consent_record_create(
+            party_id=link.party_id,
+            collected_by=None,
+            statement=link.statement,
+            scope=link_scope(link),
+            acknowledged=acknowledged,
+            signing=Signing(
+                method=ConsentMethod.SIGNED_REMOTELY,
+                signed_name=signing.signed_name,
+                signature_data_url=signing.signature_data_url,
+                ip_address=signing.ip_address,
+                user_agent=signing.user_agent,
+            ),
+            supersedes=latest,
+        )
+        ConsentLink.objects.filter(pk=link.pk).update(used_at=timezone.now(), record=record)
+    return record
+
+
+def consent_link_cancel(*, link_id: int, actor: User) -> ConsentLink:
+    with transaction.atomic():
+        link = (
+            ConsentLink.objects.select_for_update(of=("self",))
+            .select_related("party")
+            .get(pk=link_id)
+        )
+        if link.used_at is None and link.cancelled_at is None:
+            ConsentLink.objects.filter(pk=link.pk).update(cancelled_at=timezone.now())
+            audit_record(
+                actor=actor,
+                action="consent.link_cancelled",
+                obj=link.party.asset,
+                details={"link_id": link.pk},
+            )
+        link.refresh_from_db()
+    return link
