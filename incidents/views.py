@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,13 +19,14 @@ from incidents.selectors import incidents_for_asset
 from incidents.services import IncidentRefused, InvalidIncident, incident_decide, incident_report
 from review.access import get_asset_for_user
 from review.decorators import acting_user, staff_required
+from review.http import HtmxHttpRequest
 from review.models import Asset
 
 PAGE = "incidents/asset_incidents.html"
 
 
 def _page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     asset: Asset,
     *,
     status: int = 200,
@@ -62,13 +63,13 @@ def _refused_status(exc: IncidentRefused) -> int:
 
 @staff_required
 @require_GET
-def asset_incidents(request: HttpRequest, pk: int) -> HttpResponse:
+def asset_incidents(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _page(request, get_asset_for_user(request.user, pk))
 
 
 @staff_required
 @require_POST
-def report(request: HttpRequest, pk: int) -> HttpResponseBase:
+def report(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     asset = get_asset_for_user(request.user, pk)
     form = IncidentReportForm(request.POST)
     if not form.is_valid():
@@ -99,7 +100,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @staff_required
 @require_POST
-def decide(request: HttpRequest, pk: int, incident_pk: int) -> HttpResponseBase:
+def decide(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpResponseBase:
     incident = get_incident_for_user(request.user, asset_pk=pk, incident_pk=incident_pk)
     asset = incident.asset
     # The role first, so that someone who may not decide learns that rather than a form error.

@@ -8,7 +8,7 @@ import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -38,18 +38,19 @@ from integrations.forms import EnableEndpointForm, LogFilterForm, RotateSecretFo
 from integrations.models import WebhookEndpoint
 from integrations.tokens import token_revoke
 from review.decorators import acting_user, staff_required
+from review.http import HtmxHttpRequest
 
 
 @staff_required
 @require_GET
-def integration_list(request: HttpRequest) -> HttpResponse:
+def integration_list(request: HtmxHttpRequest) -> HttpResponse:
     require_integration_manager(request.user)
     return render(request, "integrations/list.html", {"rows": integrations_overview()})
 
 
 @staff_required
 @require_POST
-def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+def token_revoke_view(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     token = get_token_for_user(request.user, pk)
     revoked, newly = token_revoke(token_id=token.pk, actor=acting_user(request))
     if not newly:
@@ -64,7 +65,7 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 def _endpoint_page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     endpoint: WebhookEndpoint,
     *,
     rotate_form: RotateSecretForm | None = None,
@@ -100,14 +101,14 @@ def _endpoint_page(
 
 @staff_required
 @require_GET
-def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def endpoint_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _endpoint_page(request, get_endpoint_for_user(request.user, pk))
 
 
 @staff_required
 @require_POST
 @never_cache  # the answer shows the new secret: no cache may keep it
-def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+def endpoint_rotate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     endpoint = get_endpoint_for_user(request.user, pk)
     form = RotateSecretForm(request.POST)
     if not form.is_valid():
@@ -123,7 +124,7 @@ def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def endpoint_enable_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+def endpoint_enable_view(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     endpoint = get_endpoint_for_user(request.user, pk)
     form = EnableEndpointForm(request.POST)
     form.is_valid()  # one optional checkbox: always valid
@@ -145,7 +146,7 @@ def endpoint_enable_view(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @staff_required
 @require_GET
-def delivery_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def delivery_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     delivery = get_delivery_for_user(request.user, pk)
     return render(
         request,
@@ -160,7 +161,7 @@ def delivery_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def delivery_redeliver_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+def delivery_redeliver_view(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     delivery = get_delivery_for_user(request.user, pk)
     delivery_redeliver(delivery_id=delivery.pk, actor=acting_user(request))
     messages.success(request, f"Delivery of {delivery.event.event_id} sent again.")

@@ -4,7 +4,7 @@ check is an action on the asset page: workflow.views.recheck_provenance.)"""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -16,11 +16,12 @@ from provenance.services import trust_list_retire, trust_list_upload
 from provenance.trust import InvalidTrustBundle
 from review.access import can_manage_trust, get_asset_for_user, require
 from review.decorators import acting_user, staff_required
+from review.http import HtmxHttpRequest
 
 
 @staff_required
 @require_GET
-def thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
+def thumbnail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     thumb = get_object_or_404(ProvenanceThumbnail.objects.select_related("report"), pk=pk)
     get_asset_for_user(request.user, thumb.report.asset_id)
     response = HttpResponse(bytes(thumb.data), content_type=thumb.media_type)
@@ -36,7 +37,7 @@ def _rechecking(run: TrustRecheck) -> str:
     return f"Re-checking {run.total} asset{'s' if run.total != 1 else ''} in review."
 
 
-def _require_trust_manager(request: HttpRequest) -> None:
+def _require_trust_manager(request: HtmxHttpRequest) -> None:
     require(
         can_manage_trust(request.user),
         "Only standards editors and administrators manage trust lists.",
@@ -46,7 +47,7 @@ def _require_trust_manager(request: HttpRequest) -> None:
 @staff_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def trust_lists(request: HttpRequest) -> HttpResponseBase:
+def trust_lists(request: HtmxHttpRequest) -> HttpResponseBase:
     _require_trust_manager(request)
     form = TrustListForm(request.POST or None, request.FILES or None)
     status = 200
@@ -77,7 +78,7 @@ def trust_lists(request: HttpRequest) -> HttpResponseBase:
 
 @staff_required
 @require_POST
-def trust_retire(request: HttpRequest, pk: int) -> HttpResponseBase:
+def trust_retire(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     _require_trust_manager(request)
     bundle = get_object_or_404(TrustList, pk=pk)
     run = trust_list_retire(bundle_id=bundle.pk, actor=acting_user(request))
@@ -87,7 +88,7 @@ def trust_retire(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @staff_required
 @require_GET
-def recheck_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def recheck_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _require_trust_manager(request)
     run = get_object_or_404(TrustRecheck, pk=pk)
     return render(request, "provenance/trust.html#recheck", {"run": run})
