@@ -9,6 +9,7 @@ the new status, and records the audit event, all in one transaction. Nothing els
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -37,10 +38,6 @@ def lock_asset(asset_id: int) -> Asset:
     )
 
 
-# savepoint=False: nearly every caller is already inside a transaction that must commit or roll
-# back with the change (a comment, a sign-off record, an outbox row); a savepoint would add two
-# round trips to every change without making a failure any more partial.
-@transaction.atomic(savepoint=False)
 def asset_transition(
     *,
     asset: Asset | int,
@@ -60,7 +57,40 @@ def asset_transition(
     lock after the state check and raises to refuse. `fields` are other columns written with
     the status (the check's findings). When the asset is already in `to_state` and
     `audit_unchanged` is set, the event is still recorded, without a state change (a second
-    publication of a published asset)."""
+    publication of a published asset).
+
+    Nearly every caller is already inside a transaction that must commit or roll back with the
+    change (a comment, a sign-off record, an outbox row): the transition joins it, without a
+    savepoint (two round trips on every change) and without `atomic(savepoint=False)`, which
+    would doom the caller's transaction on a refusal the caller may want to handle. Without a
+    transaction around it, it opens its own."""
+    joining = transaction.get_connection().in_atomic_block
+    with contextlib.nullcontext() if joining else transaction.atomic():
+        return _move(
+            asset,
+            to_state=to_state,
+            from_states=from_states,
+            actor=actor,
+            event=event,
+            details=details,
+            fields=fields,
+            guard=guard,
+            audit_unchanged=audit_unchanged,
+        )
+
+
+def _move(
+    asset: Asset | int,
+    *,
+    to_state: str,
+    from_states: Collection[str],
+    actor: User | None,
+    event: str,
+    details: Mapping[str, Any] | None,
+    fields: Mapping[str, Any] | None,
+    guard: Callable[[Asset], None] | None,
+    audit_unchanged: bool,
+) -> Asset:
     locked = lock_asset(asset) if isinstance(asset, int) else asset
     previous = locked.status
     unchanged = audit_unchanged and previous == to_state

@@ -34,9 +34,6 @@ logger = logging.getLogger(__name__)
 MAX_NOTE_LENGTH = 5000
 
 
-__all__ = ["ActionRefused"]  # raised by the transitions below; re-exported for their callers
-
-
 class InvalidNote(Exception):
     pass
 

@@ -11,7 +11,7 @@ from consent.services import consent_revoke, party_add, person_create, waiver_gr
 from labeling.models import Certainty
 from labeling.services import classification_set, label_set, rendition_create
 from provenance.states import ProvenanceState
-from review.access import Action
+from review.access import Action, ActionRefused
 from review.models import AssetStatus
 from signoff.gate import signoff_gate
 from signoff.models import SignOff
@@ -22,7 +22,7 @@ from signoff.services import (
     signoff_second_approve,
 )
 from tests.readiness import add_provenance_report, decided, make_ready_for_signoff, offered
-from workflow.services import ActionRefused, asset_approve, asset_mark_published
+from workflow.services import asset_approve, asset_mark_published
 
 pytestmark = pytest.mark.django_db
 

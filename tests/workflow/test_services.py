@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audit.models import AuditEvent
 from audit.verification import audit_verify_chain
-from review.access import Action
+from review.access import Action, ActionRefused
 from review.intake import IntakeError, sha256_of_stream
 from review.models import Asset, AssetStatus, Comment, MediaKind
 from tests.factories import jpeg_bytes, png_bytes
@@ -18,7 +18,6 @@ from tests.readiness import make_ready_for_signoff, sign_off_directly
 from workflow import pipeline, services, tasks
 from workflow.pipeline import asset_run_checks
 from workflow.services import (
-    ActionRefused,
     InvalidNote,
     asset_intake,
     asset_withdraw,

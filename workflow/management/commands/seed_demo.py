@@ -16,6 +16,7 @@ from consent.demo import seed_consent_demo, seed_creator_consent
 from labeling.demo import seed_labeling_demo
 from labeling.models import Certainty, Purpose, Technique
 from labeling.services import LabelingError, classification_set, label_set, rendition_create
+from review.access import ActionRefused
 from review.demo import demo_audio, demo_image
 from review.models import Asset, AssetSource
 from signoff.services import signoff_second_approve
@@ -94,7 +95,7 @@ class Command(BaseCommand):
             services.asset_approve(asset_id=asset.pk, actor=editor2)
             signoff_second_approve(asset_id=asset.pk, actor=legal, note="Consent checked.")
             services.asset_mark_published(asset_id=asset.pk, actor=editor2)
-        except (LabelingError, services.ActionRefused) as exc:
+        except (LabelingError, ActionRefused) as exc:
             # Without signing credentials (make run sets them up) it stays in review.
             self.stdout.write(f"Asset #{asset.pk} left in review: {exc}")
 
