@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from newsroom.celery import app
+from newsroom.celery import app as celery_app
 
 ROOT = Path(settings.BASE_DIR)
 APPS = sorted(
@@ -189,8 +189,8 @@ def test_htmx_requests_are_typed_not_fished_out_with_getattr():
 def test_every_scheduled_and_renamed_task_is_registered_under_its_name():
     """Tasks keep their names when their module moves (the workflow layer took review's): a
     message already on a broker, or a beat entry, names the task, not the module."""
-    app.loader.import_default_modules()
-    registered = set(app.tasks)
+    celery_app.loader.import_default_modules()
+    registered = set(celery_app.tasks)
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled <= registered
     assert {"review.tasks.asset_check", "review.tasks.sweep_stuck_checks"} <= registered
