@@ -2,10 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-# The export's services queue this module's task and the task runs them: both import the other
-# as a module (names looked up when a function runs), so either may be imported first. (The PDF
-# renderer itself, WeasyPrint, is loaded only in the child process that renders.)
-from consent.exports import services as exports
+from consent.exports.build import consent_export_build
 from consent.services import consent_expire_due
 
 
@@ -18,4 +15,4 @@ def expire_consents() -> list[int]:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def consent_export_run(export_id: int, asset_ids: list[int]) -> str:
     """Build a bulk consent export (a ZIP of PDFs); progress is on the ConsentExport row."""
-    return exports.consent_export_build(export_id=export_id, asset_ids=asset_ids)
+    return consent_export_build(export_id=export_id, asset_ids=asset_ids)

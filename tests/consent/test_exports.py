@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from audit.models import AuditEvent
+from consent.exports import build as exports_module
 from consent.exports import pdf as consent_pdf
-from consent.exports import services as exports_module
 from consent.exports.services import ExportFilters, consent_export_request, export_assets
 from consent.models import ConsentExport, ExportStatus, PartyRole
 from consent.services import consent_revoke, party_add, person_create
