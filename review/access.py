@@ -10,8 +10,8 @@ app's own access module fetches its objects and asks these.
 
 Two workflow actions also depend on what the sign-off layer knows (the gate for Approve, a
 sign-off in force for Mark as published). This layer cannot import sign-off, so the caller
-passes it in as a `Readiness` (signoff.selectors.asset_readiness); without one those two
-actions are refused.
+passes it in as a `Readiness` (signoff.selectors.readiness_of, from the gate and the sign-off
+in force it has already loaded); without one those two actions are refused.
 """
 
 from __future__ import annotations
@@ -146,6 +146,8 @@ class Readiness:
     publish_problem: str
 
 
+# The answer for Approve or Mark as published asked without a Readiness, once role and state
+# allow it: a caller may ask first and compute the (costly) readiness only when it gets this.
 NOT_ASKED = Denial("gate", "Not ready for sign-off: the sign-off checklist was not consulted.")
 
 

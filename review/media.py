@@ -37,7 +37,13 @@ def stored_file_response(
         try:
             handle = field.open("rb")
         except FileNotFoundError:
-            logger.error("file %s is missing from storage", field.name)
+            owner = field.instance
+            logger.error(
+                "%s %s: file %s is missing from storage",
+                type(owner).__name__,
+                owner.pk,
+                field.name,
+            )
             raise Http404("The file is missing from storage.") from None
         response = FileResponse(handle)
     filename = filename or stored_basename(field)

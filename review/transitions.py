@@ -62,8 +62,9 @@ def asset_transition(
     Nearly every caller is already inside a transaction that must commit or roll back with the
     change (a comment, a sign-off record, an outbox row): the transition joins it, without a
     savepoint (two round trips on every change) and without `atomic(savepoint=False)`, which
-    would doom the caller's transaction on a refusal the caller may want to handle. Without a
-    transaction around it, it opens its own."""
+    would doom the caller's transaction on a refusal the caller may want to handle. A failure
+    once the writes have begun does doom it, so a half-written change can never commit. Without
+    a transaction around it, it opens its own."""
     joining = transaction.get_connection().in_atomic_block
     with contextlib.nullcontext() if joining else transaction.atomic():
         return _move(
@@ -99,6 +100,35 @@ def _move(
         raise IllegalTransition(locked, f"This asset is {current} now.")
     if guard is not None:
         guard(locked)
+    try:
+        return _write(
+            locked,
+            previous=previous,
+            unchanged=unchanged,
+            to_state=to_state,
+            actor=actor,
+            event=event,
+            details=details,
+            fields=fields,
+        )
+    except BaseException:
+        # Joined to the caller's transaction, a caller catching this could otherwise commit
+        # the status without its audit event.
+        transaction.set_rollback(True)
+        raise
+
+
+def _write(
+    locked: Asset,
+    *,
+    previous: str,
+    unchanged: bool,
+    to_state: str,
+    actor: User | None,
+    event: str,
+    details: Mapping[str, Any] | None,
+    fields: Mapping[str, Any] | None,
+) -> Asset:
     update_fields = ["updated_at"]
     for name, value in (fields or {}).items():
         setattr(locked, name, value)

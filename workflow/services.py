@@ -19,7 +19,15 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from review.access import ACTIONS, Action, ActionRefused, Denial, Readiness, action_denial
+from review.access import (
+    ACTIONS,
+    NOT_ASKED,
+    Action,
+    ActionRefused,
+    Denial,
+    Readiness,
+    action_denial,
+)
 from review.intake import IntakeError, sniff_file
 from review.models import Asset, AssetSource, AssetStatus, Comment
 from review.selectors import asset_duplicates
@@ -172,10 +180,14 @@ def _transition(*, asset_id: int, actor: User, action: Action, note: str) -> Ass
     spec = ACTIONS[action]
     note = _clean_note(note, required=spec.needs_note, action=action)
     asset = lock_asset(asset_id)
-    # The gate is computed once, under the lock: it both decides the approval and is what the
-    # sign-off records, so nothing can change between the two.
-    gate = signoff_gate(asset, actor) if action is Action.APPROVE else None
-    denial = action_denial(asset, actor, action, readiness=_readiness(asset, action, gate))
+    gate: Gate | None = None
+    denial = action_denial(asset, actor, action)
+    if denial is NOT_ASKED:
+        # Role and state allow it; only now is sign-off's answer worth its queries. The gate is
+        # computed once, under the lock: it both decides the approval and is what the sign-off
+        # records, so nothing can change between the two.
+        gate = signoff_gate(asset, actor) if action is Action.APPROVE else None
+        denial = action_denial(asset, actor, action, readiness=_readiness(asset, action, gate))
     if denial is not None:
         if denial.kind == "state":
             denial = Denial("state", denial.message + _who_acted_last(asset))

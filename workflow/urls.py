@@ -4,7 +4,9 @@ from django.urls import path
 
 from workflow import views
 
-# The review desk's names, kept from before the workflow layer existed (see workflow.views).
+# The review desk's namespace, kept from before the workflow layer existed (see workflow.views).
+# The asset page's own actions joined it with the same paths: second_approve and
+# acknowledge_provenance were signoff:*, recheck_provenance was provenance:recheck.
 app_name = "review"
 
 urlpatterns = [

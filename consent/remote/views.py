@@ -43,7 +43,7 @@ from consent.remote.services import (
 )
 from consent.services import Signing, latest_statements, statement_text
 from review.decorators import acting_user, staff_required
-from review.http import HtmxHttpRequest
+from review.http import HtmxHttpRequest, client_ip
 from review.models import Asset
 
 logger = logging.getLogger(__name__)
@@ -276,7 +276,7 @@ def remote_sign(request: HtmxHttpRequest, token: str) -> HttpResponse:
                 method=ConsentMethod.SIGNED_REMOTELY,
                 signed_name=data["signed_name"],
                 signature_data_url=data["signature"],
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             ),
             shown_sha256=data["shown_sha256"],

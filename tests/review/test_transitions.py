@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 
 from audit.models import AuditEvent
+from review import transitions
 from review.models import AssetStatus
 from review.transitions import IllegalTransition, asset_transition
 
@@ -144,3 +145,26 @@ def test_a_failure_after_the_transition_rolls_it_back_with_the_callers_work(asse
     asset.refresh_from_db()
     assert asset.status == S.IN_REVIEW
     assert _events(asset) == []
+
+
+def test_a_failure_after_the_write_dooms_the_callers_transaction(asset, editor, monkeypatch):
+    """A caller that catches the error must not be able to commit a status without its audit
+    event: the transition marks the joined transaction for rollback."""
+
+    def audit_fails(**kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(transitions, "audit_record", audit_fails)
+    with transaction.atomic():
+        with pytest.raises(RuntimeError):
+            asset_transition(
+                asset=asset.pk,
+                to_state=S.APPROVED,
+                from_states={S.IN_REVIEW},
+                actor=editor,
+                event="asset.approve",
+            )
+        assert transaction.get_rollback()
+
+    asset.refresh_from_db()
+    assert asset.status == S.IN_REVIEW
