@@ -54,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "signoff.second_approve",
         "integrations.manage_integrations",
         "incidents.decide_incident",
+        "public.edit_policy",
     ),
     Role.ADMIN: (
         "review.upload_asset",
@@ -64,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "labeling.manage_vocabulary",
         "integrations.manage_integrations",
         "incidents.decide_incident",
+        "public.edit_policy",
     ),
 }
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "labeling",
     "signoff",
     "workflow",
+    "public",
     "integrations",
     "incidents",
     "ninja",
@@ -64,7 +65,17 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns django-ratelimit's refusal into RATELIMIT_VIEW's 429 (public pages).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
+
+# --- Public pages ---------------------------------------------------------------------------
+# Requests per client address to the pages anyone can reach (the policies, the label glossary),
+# counted in the default cache. One process's memory on the laptop; in production, point
+# CACHE_URL at Redis so that every server process counts together.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+PUBLIC_RATE_LIMIT = env.str("PUBLIC_RATE_LIMIT", default="120/m")
+RATELIMIT_VIEW = "public.views.rate_limited"
 
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"

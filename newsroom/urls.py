@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("", include("labeling.urls")),
     path("", include("incidents.urls")),
+    path("", include("public.urls")),
     path("integrations/", include("integrations.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

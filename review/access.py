@@ -351,6 +351,11 @@ def can_manage_integrations(user: AnyUser) -> bool:
     return _holds(user, "integrations.manage_integrations")
 
 
+def can_edit_policy(user: AnyUser) -> bool:
+    """Standards editors and administrators publish new versions of the public policies."""
+    return _holds(user, "public.edit_policy")
+
+
 def require(allowed: bool, message: str) -> None:
     """Refuse (403) unless `allowed`: for a view or service that asked one of the above."""
     if not allowed:
@@ -395,3 +400,7 @@ class DeskCapabilities:
     @property
     def manage_integrations(self) -> bool:
         return can_manage_integrations(self._user)
+
+    @property
+    def edit_policy(self) -> bool:
+        return can_edit_policy(self._user)

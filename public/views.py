@@ -1,0 +1,156 @@
+"""The public pages (no login): the policies every label links to, their history, and the
+glossary of labels; and the desk page where standards editors publish a new version.
+
+Every public page is GET only, rate-limited per address (PUBLIC_RATE_LIMIT), cacheable for a
+minute, and shows nothing of a person."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from public.forms import PolicyForm
+from public.markdown import render_policy
+from public.models import POLICY_LANGUAGES, PolicyDocument
+from public.selectors import (
+    desk_policy_list,
+    label_glossary,
+    policy_history,
+    policy_list,
+    policy_page,
+    public_language,
+)
+from public.services import PolicyError, policy_publish
+from review.access import can_edit_policy, require
+from review.decorators import acting_user, staff_required
+from review.http import HtmxHttpRequest
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
+    """GET (and HEAD) only, rate-limited per client address, cacheable briefly by the browser
+    and by a shared cache in front (the pages hold nothing personal)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return view(request, *args, **kwargs)
+
+    limited: Callable[..., HttpResponse] = ratelimit(key="ip", rate=_public_rate, block=True)(
+        wrapper
+    )
+    return require_GET(cache_control(public=True, max_age=60)(limited))
+
+
+def _public_rate(group: str, request: HttpRequest) -> str:
+    # Read at each request, so that a test or an operator can change it without a restart.
+    return str(settings.PUBLIC_RATE_LIMIT)
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """RATELIMIT_VIEW: too many requests from one address."""
+    response = render(request, "public/rate_limited.html", _context(request), status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def _language(request: HttpRequest) -> str:
+    return public_language(request.GET.get("lang"))
+
+
+def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    language = _language(request)
+    return {
+        "language": language,
+        "languages": POLICY_LANGUAGES,
+        "newsroom": settings.NEWSROOM_NAME,
+        **extra,
+    }
+
+
+@public_page
+def policy_index(request: HttpRequest) -> HttpResponse:
+    language = _language(request)
+    return render(
+        request, "public/policy_index.html", _context(request, policies=policy_list(language))
+    )
+
+
+@public_page
+def policy_detail(request: HttpRequest, slug: str, version: int | None = None) -> HttpResponse:
+    page = policy_page(slug, _language(request), version)
+    context = _context(request, page=page, body=render_policy(page.version.body))
+    return render(request, "public/policy_detail.html", context)
+
+
+@public_page
+def policy_versions(request: HttpRequest, slug: str) -> HttpResponse:
+    document, versions = policy_history(slug, _language(request))
+    return render(
+        request,
+        "public/policy_history.html",
+        _context(request, document=document, versions=versions),
+    )
+
+
+@public_page
+def labels(request: HttpRequest) -> HttpResponse:
+    context = _context(request, entries=label_glossary(_language(request)))
+    return render(request, "public/labels.html", context)
+
+
+# --- the desk: standards publish new versions ---------------------------------------------------
+
+
+@staff_required
+@require_GET
+def desk_policies(request: HtmxHttpRequest) -> HttpResponse:
+    require(can_edit_policy(request.user), "Only standards editors publish the policies.")
+    return render(request, "public/desk_policies.html", {"rows": desk_policy_list()})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def desk_policy_edit(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
+    require(can_edit_policy(request.user), "Only standards editors publish the policies.")
+    document = get_object_or_404(PolicyDocument, pk=pk)
+    latest = document.versions.order_by("-version").first()
+    status = 200
+    error = ""
+    if request.method == "POST":
+        form = PolicyForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                version = policy_publish(
+                    document_id=document.pk,
+                    actor=acting_user(request),
+                    based_on=data["based_on"],
+                    title=data["title"],
+                    summary=data["summary"],
+                    body=data["body"],
+                    change_note=data["change_note"],
+                )
+            except PolicyError as exc:
+                error, status = str(exc), 409 if "while you were editing" in str(exc) else 400
+            else:
+                messages.success(
+                    request, f"Version {version.version} of “{version.title}” is published."
+                )
+                return redirect("public:desk_policies")
+        else:
+            status = 400
+    else:
+        initial: dict[str, Any] = {"based_on": latest.version if latest else 0}
+        if latest is not None:
+            initial.update(title=latest.title, summary=latest.summary, body=latest.body)
+        form = PolicyForm(initial=initial)
+    context = {"document": document, "latest": latest, "form": form, "error": error}
+    return render(request, "public/desk_policy_edit.html", context, status=status)
