@@ -54,3 +54,24 @@ class IncidentDecisionForm(forms.Form):
         kwargs.setdefault("auto_id", f"decide-{incident_pk}-%s")
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class EmergencyTakedownForm(forms.Form):
+    harm_category = forms.ChoiceField(
+        label="Harm", choices=[("", "Choose…"), *HarmCategory.choices]
+    )
+    description = forms.CharField(
+        label="Why it must come down now",
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For the desk only.",
+    )
+    confirm = forms.BooleanField(
+        label="I confirm: take this asset down now and ask every CMS to remove it.",
+        error_messages={"required": "Tick the box to confirm the takedown."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "emergency-%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

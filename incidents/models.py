@@ -44,6 +44,10 @@ class HarmCategory(models.TextChoices):
         "fake_identities",
         "Fake identities at scale to manufacture public opinion",
     )
+    # What the audience reports most about a newsroom's own media, beyond Appendix B.
+    MISLABELED = "mislabeled", "Mislabeled: the label is wrong or missing"
+    FACTUAL_ERROR = "factual_error", "A factual error in the media or its caption"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "A person shown withdrew their consent"
     OTHER = "other", "Other"
 
 
@@ -107,10 +111,23 @@ class Incident(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # A takedown: by when the CMS must confirm the removal, when it did (every live publication
+    # withdrawn, or none was live), and when the desk was alerted that it had not.
+    takedown_deadline = models.DateTimeField(null=True, blank=True)
+    takedown_confirmed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-reported_at", "-pk"]
-        indexes = [models.Index(fields=["asset", "-reported_at", "-id"], name="incident_asset_idx")]
+        indexes = [
+            models.Index(fields=["asset", "-reported_at", "-id"], name="incident_asset_idx"),
+            models.Index(fields=["status", "-reported_at"], name="incident_inbox_idx"),
+            models.Index(
+                fields=["takedown_deadline"],
+                condition=Q(takedown_deadline__isnull=False, takedown_confirmed_at__isnull=True),
+                name="incident_unconfirmed_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(harm_category__in=HarmCategory.values),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from incidents.models import Incident
+from incidents.models import Decision, Incident, IncidentStatus
 
 # While an incident is open its `type` in the API is "report"; once decided it is the decision
 # (correction, relabel, takedown, no_action).
@@ -41,3 +44,41 @@ def incident_api_items(*, asset_id: int) -> list[dict[str, Any]]:
         }
         for pk, status, decision, reported_at, public_note in rows
     ]
+
+
+@dataclass(frozen=True)
+class Inbox:
+    open: list[Incident]  # waiting for a decision, oldest first
+    unconfirmed: list[Incident]  # takedowns the CMS has not confirmed yet, soonest deadline first
+    now: datetime
+
+    @property
+    def overdue(self) -> list[Incident]:
+        return [
+            i for i in self.unconfirmed if i.takedown_deadline and i.takedown_deadline < self.now
+        ]
+
+
+def incident_inbox() -> Inbox:
+    """The standards desk's inbox. Two queries, however many incidents."""
+    opened = (
+        Incident.objects.filter(status=IncidentStatus.OPEN)
+        .select_related("asset", "reported_by")
+        .order_by("reported_at", "pk")
+    )
+    unconfirmed = (
+        Incident.objects.filter(
+            decision=Decision.TAKEDOWN,
+            takedown_deadline__isnull=False,
+            takedown_confirmed_at__isnull=True,
+        )
+        .select_related("asset", "decided_by")
+        .order_by("takedown_deadline", "pk")
+    )
+    return Inbox(open=list(opened), unconfirmed=list(unconfirmed), now=timezone.now())
+
+
+def overdue_takedown_count(now: datetime | None = None) -> int:
+    return Incident.objects.filter(
+        takedown_deadline__lt=now or timezone.now(), takedown_confirmed_at__isnull=True
+    ).count()

@@ -7,6 +7,9 @@ commit or roll back together.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -23,8 +26,11 @@ from incidents.models import (
     IncidentStatus,
     Severity,
 )
+from incidents.notify import notify_overdue_takedowns
 from review.access import Denial
-from review.models import Asset
+from review.models import Asset, AssetStatus
+from review.transitions import asset_transition, lock_asset
+from signoff.services import signoff_void
 
 MAX_TEXT = 5000
 
@@ -122,14 +128,18 @@ def incident_decide(
         required=decision in NEEDS_PUBLIC_NOTE,
     )
     note = _clean_text(note, what="The internal note", required=False)
-    # The lock makes two standards editors deciding at once take turns: the second sees the
+    # The locks make two standards editors deciding at once take turns: the second sees the
     # first one's decision and is refused, instead of both decisions (and both webhooks) going
-    # out.
+    # out. The asset first, then the incident: the CMS confirming a takedown locks them in
+    # that order too, so the two never wait on each other.
+    asset_id = Incident.objects.values_list("asset_id", flat=True).get(pk=incident_id)
+    asset = lock_asset(asset_id)
     incident = (
         Incident.objects.select_for_update(of=("self",))
-        .select_related("asset", "decided_by")
+        .select_related("decided_by")
         .get(pk=incident_id)
     )
+    incident.asset = asset
     denial = incident_denial(actor, incident.asset, IncidentAction.DECIDE, incident)
     if denial is not None:
         if denial.kind == "state":
@@ -142,6 +152,7 @@ def incident_decide(
     incident.decision_note = note
     incident.decided_by = actor
     incident.decided_at = now
+    taken_down = decision == Decision.TAKEDOWN and _take_down(incident, actor=actor, now=now)
     incident.save(
         update_fields=[
             "status",
@@ -150,6 +161,7 @@ def incident_decide(
             "decision_note",
             "decided_by",
             "decided_at",
+            "takedown_deadline",
         ]
     )
     audit_record(
@@ -166,8 +178,118 @@ def incident_decide(
             "public_note": public_note,
         },
     )
-    incident_decided.send(sender=Incident, incident=incident, decided_at=now)
+    if decision != Decision.TAKEDOWN or taken_down:
+        # A takedown of an asset already taken down changes nothing the CMS must hear about.
+        incident_decided.send(sender=Incident, incident=incident, decided_at=now)
     return incident
+
+
+def takedown_deadline(severity: str, *, start: datetime) -> datetime:
+    minutes = (
+        settings.TAKEDOWN_DEADLINE_CRITICAL_MINUTES
+        if severity == Severity.CRITICAL
+        else settings.TAKEDOWN_DEADLINE_MINUTES
+    )
+    return start + timedelta(minutes=minutes)
+
+
+def _take_down(incident: Incident, *, actor: User, now: datetime) -> bool:
+    """Move the asset (locked by the caller) to taken_down and void the sign-off in force, so
+    that neither the clearance API nor a polling CMS calls it cleared any more. Files and
+    records stay. False when the asset was taken down already: nothing changes."""
+    asset = incident.asset
+    if asset.status == AssetStatus.TAKEN_DOWN:
+        return False
+    asset_transition(
+        asset=asset,
+        to_state=AssetStatus.TAKEN_DOWN,
+        from_states={AssetStatus.APPROVED, AssetStatus.PUBLISHED},
+        actor=actor,
+        event="asset.taken_down",
+        details={"incident_id": incident.pk, "severity": incident.severity},
+    )
+    signoff_void(asset_id=asset.pk, reason=f"Taken down (incident {incident.pk}).", actor=actor)
+    incident.takedown_deadline = takedown_deadline(incident.severity, start=now)
+    return True
+
+
+@transaction.atomic
+def incident_emergency_takedown(
+    *, asset_id: int, actor: User, harm_category: str, description: str
+) -> Incident:
+    """Standards take an asset down at once, before any triage: a critical incident reported
+    and decided in one step (the CMS is told as for any takedown)."""
+    incident = incident_report(
+        asset_id=asset_id,
+        reported_by=actor,
+        harm_category=harm_category,
+        severity=Severity.CRITICAL,
+        description=description,
+        source=IncidentSource.STAFF,
+    )
+    return incident_decide(
+        incident_id=incident.pk,
+        actor=actor,
+        decision=Decision.TAKEDOWN,
+        public_note="",
+        note="Emergency takedown.",
+    )
+
+
+def takedown_confirm(*, asset_id: int, how: str) -> list[int]:
+    """The CMS no longer shows the asset (its last live publication was withdrawn, or none was
+    live): confirm every takedown of it still waiting. Call under the asset's lock."""
+    waiting = list(
+        Incident.objects.select_for_update()
+        .filter(
+            asset_id=asset_id,
+            decision=Decision.TAKEDOWN,
+            takedown_deadline__isnull=False,
+            takedown_confirmed_at__isnull=True,
+        )
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for incident in waiting:
+        Incident.objects.filter(pk=incident.pk).update(takedown_confirmed_at=now)
+        late = incident.takedown_deadline is not None and now > incident.takedown_deadline
+        audit_record(
+            actor=None,
+            action="incident.takedown_confirmed",
+            obj=incident,
+            details={"asset_id": asset_id, "how": how, "late": late},
+        )
+    return [incident.pk for incident in waiting]
+
+
+def takedown_escalate_overdue(*, now: datetime | None = None) -> list[int]:
+    """Periodic: takedowns the CMS has not confirmed by their deadline are flagged once, and
+    standards are told by e-mail after the commit (the desk shows a banner meanwhile)."""
+    now = now or timezone.now()
+    escalated: list[int] = []
+    with transaction.atomic():
+        overdue = (
+            Incident.objects.select_for_update(skip_locked=True)
+            .filter(
+                takedown_deadline__lt=now,
+                takedown_confirmed_at__isnull=True,
+                escalated_at__isnull=True,
+            )
+            .order_by("takedown_deadline")
+        )
+        for incident in overdue:
+            Incident.objects.filter(pk=incident.pk).update(escalated_at=now)
+            audit_record(
+                actor=None,
+                action="incident.takedown_overdue",
+                obj=incident,
+                details={"asset_id": incident.asset_id, "deadline": incident.takedown_deadline},
+            )
+            escalated.append(incident.pk)
+        if escalated:
+            ids = list(escalated)
+            transaction.on_commit(lambda: notify_overdue_takedowns(ids))
+    return escalated
 
 
 def _who_decided(incident: Incident) -> str:

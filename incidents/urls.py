@@ -10,4 +10,10 @@ urlpatterns = [
     path("assets/<int:pk>/incidents/", views.asset_incidents, name="asset_incidents"),
     path("assets/<int:pk>/incidents/report/", views.report, name="report"),
     path("assets/<int:pk>/incidents/<int:incident_pk>/decide/", views.decide, name="decide"),
+    path(
+        "assets/<int:pk>/incidents/emergency-takedown/",
+        views.emergency_takedown,
+        name="emergency_takedown",
+    ),
+    path("incidents/", views.inbox, name="inbox"),
 ]

@@ -13,11 +13,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents.access import IncidentAction, get_incident_for_user, incident_denial
-from incidents.forms import IncidentDecisionForm, IncidentReportForm
+from incidents.forms import EmergencyTakedownForm, IncidentDecisionForm, IncidentReportForm
 from incidents.models import Decision, IncidentSource, IncidentStatus
-from incidents.selectors import incidents_for_asset
-from incidents.services import IncidentRefused, InvalidIncident, incident_decide, incident_report
-from review.access import get_asset_for_user
+from incidents.selectors import incident_inbox, incidents_for_asset
+from incidents.services import (
+    IncidentRefused,
+    InvalidIncident,
+    incident_decide,
+    incident_emergency_takedown,
+    incident_report,
+)
+from review.access import can_decide_incidents, get_asset_for_user, require
 from review.decorators import acting_user, staff_required
 from review.http import HtmxHttpRequest
 from review.models import Asset
@@ -34,6 +40,7 @@ def _page(
     report_form: IncidentReportForm | None = None,
     decide_form: IncidentDecisionForm | None = None,
     decide_pk: int | None = None,
+    emergency_form: EmergencyTakedownForm | None = None,
 ) -> HttpResponse:
     report_denial = incident_denial(request.user, asset, IncidentAction.REPORT)
     may_decide = incident_denial(request.user, asset, IncidentAction.DECIDE) is None
@@ -52,6 +59,12 @@ def _page(
         "rows": rows,
         "report_form": (report_form or IncidentReportForm()) if report_denial is None else None,
         "report_denial": report_denial,
+        # Standards may take a reportable asset down at once, before any triage.
+        "emergency_form": (
+            (emergency_form or EmergencyTakedownForm())
+            if may_decide and report_denial is None
+            else None
+        ),
         "error": error,
     }
     return render(request, PAGE, context, status=status)
@@ -135,3 +148,45 @@ def decide(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpResponseB
     label = Decision(decided.decision).label.lower()
     messages.success(request, f"Incident {decided.pk} decided: {label}.")
     return redirect("incidents:asset_incidents", pk=asset.pk)
+
+
+@staff_required
+@require_POST
+def emergency_takedown(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
+    asset = get_asset_for_user(request.user, pk)
+    denial = incident_denial(request.user, asset, IncidentAction.DECIDE)
+    if denial is not None:
+        return _page(request, asset, status=403, error=denial.message)
+    form = EmergencyTakedownForm(request.POST)
+    if not form.is_valid():
+        return _page(
+            request,
+            asset,
+            status=400,
+            error="The takedown was not made; see the marked fields.",
+            emergency_form=form,
+        )
+    try:
+        incident = incident_emergency_takedown(
+            asset_id=asset.pk,
+            actor=acting_user(request),
+            harm_category=form.cleaned_data["harm_category"],
+            description=form.cleaned_data["description"],
+        )
+    except IncidentRefused as exc:
+        return _page(request, asset, status=_refused_status(exc), error=str(exc))
+    except InvalidIncident as exc:
+        return _page(request, asset, status=400, error=str(exc), emergency_form=form)
+    messages.success(
+        request,
+        f"Taken down (incident {incident.pk}). Every CMS has been asked to remove it; the "
+        "incidents inbox shows when each confirms.",
+    )
+    return redirect("incidents:asset_incidents", pk=asset.pk)
+
+
+@staff_required
+@require_GET
+def inbox(request: HtmxHttpRequest) -> HttpResponse:
+    require(can_decide_incidents(request.user), "The incidents inbox is for the standards desk.")
+    return render(request, "incidents/inbox.html", {"inbox": incident_inbox()})

@@ -54,6 +54,7 @@ _STATUS_REASONS = {
     AssetStatus.CHANGES_REQUESTED: "The desk asked for changes; it has not been approved.",
     AssetStatus.REJECTED: "The asset was rejected.",
     AssetStatus.WITHDRAWN: "The asset was withdrawn.",
+    AssetStatus.TAKEN_DOWN: "The asset was taken down by the newsroom.",
 }
 # Statuses in which the gate's checklist tells what is still missing.
 _CHECKLIST_STATUSES = (

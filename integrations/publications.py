@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from incidents.services import takedown_confirm
 from integrations.api_schemas import PublicationOut
 from integrations.clearance import approved_rendition_sha256, clearance_of
 from integrations.errors import IdempotencyKeyReused, NotCleared, NotFound, ReferenceLive
@@ -213,6 +214,9 @@ def publication_withdraw(
         publication.unpublished_at = timezone.now()
         publication.unpublish_reason = reason
         publication.save(update_fields=["unpublished_at", "unpublish_reason"])
+        takedown_confirm_if_nothing_live(
+            asset, how=f"{integration.name} withdrew {cms_reference!r}: {reason}"[:300]
+        )
         audit_record(
             actor=None,
             action="asset.unpublished_by_cms",
@@ -229,3 +233,11 @@ def publication_withdraw(
 
     digest = request_sha256("unpublication", asset_id, body)
     return _idempotent(integration, idempotency_key, digest, asset_id, write)
+
+
+def takedown_confirm_if_nothing_live(asset: Asset, *, how: str) -> list[int]:
+    """Under the asset's lock: once no publication of it is live in any CMS, its takedowns are
+    confirmed (incidents.services.takedown_confirm). Returns the incidents confirmed."""
+    if Publication.objects.filter(asset=asset, unpublished_at__isnull=True).exists():
+        return []
+    return takedown_confirm(asset_id=asset.pk, how=how)

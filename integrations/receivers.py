@@ -10,7 +10,9 @@ from django.dispatch import receiver
 
 from consent.events import consent_lapsed
 from incidents.events import incident_decided
+from incidents.models import Decision
 from integrations import outbox
+from integrations.publications import takedown_confirm_if_nothing_live
 from labeling.events import label_changed
 from signoff.events import asset_cleared, clearance_revoked
 
@@ -38,3 +40,6 @@ def on_label_changed(sender: Any, asset: Any, label: Any, **kwargs: Any) -> None
 @receiver(incident_decided, dispatch_uid="integrations.incident_decided")
 def on_incident_decided(sender: Any, incident: Any, decided_at: Any, **kwargs: Any) -> None:
     outbox.emit_incident_decided(incident=incident, decided_at=decided_at)
+    if incident.decision == Decision.TAKEDOWN:
+        # Nothing live in any CMS: the takedown is done as far as the newsroom can know.
+        takedown_confirm_if_nothing_live(incident.asset, how="No publication was live.")

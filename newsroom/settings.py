@@ -69,6 +69,12 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
+# --- Takedowns ------------------------------------------------------------------------------
+# How long the CMS has to confirm a takedown (every live publication withdrawn) before the
+# standards desk is alerted: a banner on the desk and an e-mail.
+TAKEDOWN_DEADLINE_MINUTES = env.int("TAKEDOWN_DEADLINE_MINUTES", default=60)
+TAKEDOWN_DEADLINE_CRITICAL_MINUTES = env.int("TAKEDOWN_DEADLINE_CRITICAL_MINUTES", default=15)
+
 # --- Public pages ---------------------------------------------------------------------------
 # Requests per client address to the pages anyone can reach (the policies, the label glossary),
 # counted in the default cache. One process's memory on the laptop; in production, point
@@ -92,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
                 "review.context_processors.capabilities",
+                "incidents.context_processors.overdue_takedowns",
             ],
         },
     },
@@ -226,6 +233,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "review.tasks.sweep_stuck_checks", "schedule": 300.0},
     "trust-files-watch": {"task": "provenance.tasks.trust_files_watch", "schedule": 300.0},
     "expire-consents": {"task": "consent.tasks.expire_consents", "schedule": 3600.0},
+    "escalate-overdue-takedowns": {
+        "task": "incidents.tasks.escalate_overdue_takedowns",
+        "schedule": 60.0,
+    },
     # Webhook retries too far off for a countdown, and deliveries whose message was lost.
     "retry-due-deliveries": {
         "task": "integrations.tasks.retry_due_deliveries",

@@ -402,5 +402,9 @@ class DeskCapabilities:
         return can_manage_integrations(self._user)
 
     @property
+    def decide_incidents(self) -> bool:
+        return can_decide_incidents(self._user)
+
+    @property
     def edit_policy(self) -> bool:
         return can_edit_policy(self._user)

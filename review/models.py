@@ -20,6 +20,9 @@ class AssetStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
     REJECTED = "rejected", "Rejected"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # Published by mistake and taken down by the standards desk (incidents): the files and every
+    # record stay; the CMS is asked to remove it.
+    TAKEN_DOWN = "taken_down", "Taken down"
 
 
 class AssetSource(models.TextChoices):

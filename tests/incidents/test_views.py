@@ -103,15 +103,16 @@ def test_the_page_query_count_does_not_grow_with_incidents(
 ):
     report(published, editor)
     # session, user, role groups, asset, user and group permissions, incidents (with
-    # reporter and decider joined)
-    with django_assert_num_queries(7):
+    # reporter and decider joined), and for the standards desk the count of overdue takedowns
+    # behind the banner every desk page shows them
+    with django_assert_num_queries(8):
         assert standards_client.get(page_url(published)).status_code == 200
     for _ in range(5):
         report(published, editor)
     decided = Incident.objects.first()
     assert decided is not None
     standards_client.post(decide_url(decided), {"decision": "no_action"})
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert standards_client.get(page_url(published)).status_code == 200
 
 
@@ -179,8 +180,13 @@ def test_standards_decide_a_takedown(standards_client, open_incident, standards)
     assert list(OutboxEvent.objects.values_list("type", flat=True)) == [
         EventType.TAKEDOWN_REQUESTED
     ]
-    last = AuditEvent.objects.for_object(open_incident).last()
-    assert last is not None and last.action == "incident.decided"
+    # No CMS had it live, so the takedown is confirmed at once, after the decision.
+    actions = list(AuditEvent.objects.for_object(open_incident).values_list("action", flat=True))
+    assert actions[-2:] == ["incident.decided", "incident.takedown_confirmed"]
+    assert open_incident.takedown_deadline is not None
+    assert open_incident.takedown_confirmed_at is not None
+    open_incident.asset.refresh_from_db()
+    assert open_incident.asset.status == "taken_down"
 
 
 def test_standards_issue_a_correction_with_its_public_note(standards_client, open_incident):

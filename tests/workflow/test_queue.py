@@ -99,6 +99,7 @@ def test_status_filter_and_counts_per_status(make_asset, editor_client):
         "published": 0,
         "rejected": 1,
         "withdrawn": 0,
+        "taken_down": 0,
         "all": 6,
     }
 
