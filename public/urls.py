@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from public import views
 
@@ -12,6 +12,11 @@ urlpatterns = [
     path("policy/<slug:slug>/history/", views.policy_versions, name="policy_history"),
     path("policy/<slug:slug>/v<int:version>/", views.policy_detail, name="policy_version"),
     path("labels/", views.labels, name="labels"),
+    path("corrections/", views.corrections, name="corrections"),
+    path("corrections/feed/", views.corrections_feed, name="corrections_feed"),
+    path("corrections/<int:pk>/", views.correction, name="correction"),
+    # The asset's public id is its uid in hex, as the CMS knows it (`asset_uid` in the API).
+    re_path(r"^disclosures/(?P<uid>[0-9a-f]{32})/$", views.disclosure_page, name="disclosure"),
     path("desk/policies/", views.desk_policies, name="desk_policies"),
     path("desk/policies/<int:pk>/", views.desk_policy_edit, name="desk_policy_edit"),
 ]

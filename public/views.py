@@ -9,15 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from public.disclosures import as_notices, disclosure, notice, notice_rows
+from public.feeds import CorrectionsFeed
 from public.forms import PolicyForm
 from public.markdown import render_policy
 from public.models import POLICY_LANGUAGES, PolicyDocument
@@ -52,6 +56,9 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 def _public_rate(group: str, request: HttpRequest) -> str:
     # Read at each request, so that a test or an operator can change it without a restart.
     return str(settings.PUBLIC_RATE_LIMIT)
+
+
+CORRECTIONS_PAGE_SIZE = 20
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -104,6 +111,29 @@ def policy_versions(request: HttpRequest, slug: str) -> HttpResponse:
 def labels(request: HttpRequest) -> HttpResponse:
     context = _context(request, entries=label_glossary(_language(request)))
     return render(request, "public/labels.html", context)
+
+
+@public_page
+def corrections(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notice_rows(), CORRECTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = _context(request, page=page, notices=as_notices(page.object_list))
+    return render(request, "public/corrections.html", context)
+
+
+@public_page
+def correction(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "public/correction.html", _context(request, notice=notice(pk)))
+
+
+@public_page
+def corrections_feed(request: HttpRequest) -> HttpResponse:
+    return CorrectionsFeed()(request)
+
+
+@public_page
+def disclosure_page(request: HttpRequest, uid: str) -> HttpResponse:
+    page = disclosure(UUID(hex=uid))
+    return render(request, "public/disclosure.html", _context(request, disclosure=page))
 
 
 # --- the desk: standards publish new versions ---------------------------------------------------

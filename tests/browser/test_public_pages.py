@@ -21,7 +21,9 @@ def _default_policy():
     cache.clear()
 
 
-@pytest.mark.parametrize("path", [POLICY, "/policy/", "/labels/", POLICY + "history/"])
+@pytest.mark.parametrize(
+    "path", [POLICY, "/policy/", "/labels/", POLICY + "history/", "/corrections/"]
+)
 def test_public_pages_fit_a_phone(page, path):
     page.set_viewport_size({"width": 390, "height": 844})
     response = page.goto(path)
