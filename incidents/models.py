@@ -173,3 +173,35 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"Incident {self.pk} on asset {self.asset_id}"
+
+
+class PublicReport(models.Model):
+    """What someone sent through the public report form, as they sent it. Matched to a
+    published asset (by the page's address, through the CMS's publications) it opens an
+    incident; otherwise the standards desk reads it in the inbox. The e-mail, if given, is for a
+    reply and is shown to the standards desk only."""
+
+    url = models.CharField(max_length=500, blank=True)
+    harm_category = models.CharField(max_length=32, choices=HarmCategory.choices)
+    description = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    incident = models.OneToOneField(
+        Incident,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="public_report",
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["incident", "-received_at"], name="public_report_inbox")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(url="") | ~Q(description=""), name="public_report_says_something"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Public report {self.pk}"

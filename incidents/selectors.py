@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from incidents.models import Decision, Incident, IncidentStatus
+from incidents.models import Decision, Incident, IncidentStatus, PublicReport
 
 # While an incident is open its `type` in the API is "report"; once decided it is the decision
 # (correction, relabel, takedown, no_action).
@@ -20,7 +20,7 @@ def incidents_for_asset(*, asset_id: int) -> QuerySet[Incident]:
     """An asset's incidents, newest first, with the people behind them (desk pages only)."""
     return (
         Incident.objects.filter(asset_id=asset_id)
-        .select_related("reported_by", "decided_by")
+        .select_related("reported_by", "decided_by", "public_report")
         .order_by("-reported_at", "-pk")
     )
 
@@ -50,6 +50,7 @@ def incident_api_items(*, asset_id: int) -> list[dict[str, Any]]:
 class Inbox:
     open: list[Incident]  # waiting for a decision, oldest first
     unconfirmed: list[Incident]  # takedowns the CMS has not confirmed yet, soonest deadline first
+    unmatched: list[PublicReport]  # public reports that named nothing we published, newest first
     now: datetime
 
     @property
@@ -60,7 +61,7 @@ class Inbox:
 
 
 def incident_inbox() -> Inbox:
-    """The standards desk's inbox. Two queries, however many incidents."""
+    """The standards desk's inbox. Three queries, however many incidents."""
     opened = (
         Incident.objects.filter(status=IncidentStatus.OPEN)
         .select_related("asset", "reported_by")
@@ -75,7 +76,13 @@ def incident_inbox() -> Inbox:
         .select_related("asset", "decided_by")
         .order_by("takedown_deadline", "pk")
     )
-    return Inbox(open=list(opened), unconfirmed=list(unconfirmed), now=timezone.now())
+    unmatched = PublicReport.objects.filter(incident__isnull=True).order_by("-received_at")[:200]
+    return Inbox(
+        open=list(opened),
+        unconfirmed=list(unconfirmed),
+        unmatched=list(unmatched),
+        now=timezone.now(),
+    )
 
 
 def overdue_takedown_count(now: datetime | None = None) -> int:

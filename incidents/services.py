@@ -24,6 +24,7 @@ from incidents.models import (
     Incident,
     IncidentSource,
     IncidentStatus,
+    PublicReport,
     Severity,
 )
 from incidents.notify import notify_overdue_takedowns
@@ -298,3 +299,55 @@ def _who_decided(incident: Incident) -> str:
     when = timezone.localtime(incident.decided_at).strftime("%Y-%m-%d %H:%M:%S")
     label = Decision(incident.decision).label.lower()
     return f" {incident.decided_by.get_username()} decided “{label}” at {when}."
+
+
+# How urgent a report from the public is, by what it says: the standards desk re-triages.
+PUBLIC_SEVERITY = {
+    HarmCategory.CHILD_EXPLOITATION: Severity.CRITICAL,
+    HarmCategory.INTIMATE_CONTENT: Severity.CRITICAL,
+    HarmCategory.CONSENT_WITHDRAWN: Severity.HIGH,
+    HarmCategory.IMPERSONATION: Severity.HIGH,
+}
+
+
+@transaction.atomic
+def public_report_receive(
+    *, url: str, harm_category: str, description: str, email: str, asset_id: int | None
+) -> PublicReport:
+    """Keep a report from the public, and open an incident when it names a published asset
+    (`asset_id`, matched by the caller from the page's address). Nothing the public sends is
+    ever dropped: a report that matches nothing, or an asset that takes no report, waits in the
+    standards desk's inbox."""
+    _check_choice(harm_category, HarmCategory.values, "harm category")
+    description = _clean_text(description, what="The description", required=False)
+    report = PublicReport.objects.create(
+        url=url[:500], harm_category=harm_category, description=description, email=email
+    )
+    if asset_id is not None:
+        try:
+            with transaction.atomic():
+                incident = incident_report(
+                    asset_id=asset_id,
+                    reported_by=None,
+                    harm_category=harm_category,
+                    severity=PUBLIC_SEVERITY.get(HarmCategory(harm_category), Severity.MEDIUM),
+                    description=description or f"Reported from {url}",
+                    source=IncidentSource.PUBLIC,
+                )
+        except IncidentError:
+            incident = None  # e.g. taken down already: the inbox shows the report
+        if incident is not None:
+            PublicReport.objects.filter(pk=report.pk).update(incident=incident)
+            report.incident = incident
+    audit_record(
+        actor=None,
+        action="incident.public_report_received",
+        obj=report,
+        # Not the description or the e-mail: the chain cannot be redacted.
+        details={
+            "harm_category": harm_category,
+            "matched_asset_id": asset_id,
+            "incident_id": report.incident_id,
+        },
+    )
+    return report

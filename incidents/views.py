@@ -59,6 +59,8 @@ def _page(
         "rows": rows,
         "report_form": (report_form or IncidentReportForm()) if report_denial is None else None,
         "report_denial": report_denial,
+        # A public reporter's e-mail is for the standards desk only.
+        "may_decide": may_decide,
         # Standards may take a reportable asset down at once, before any triage.
         "emergency_form": (
             (emergency_form or EmergencyTakedownForm())

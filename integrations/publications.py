@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -241,3 +242,33 @@ def takedown_confirm_if_nothing_live(asset: Asset, *, how: str) -> list[int]:
     if Publication.objects.filter(asset=asset, unpublished_at__isnull=True).exists():
         return []
     return takedown_confirm(asset_id=asset.pk, how=how)
+
+
+def comparable_url(url: str) -> str:
+    """A page's address as two people would agree it is the same page: scheme and host in
+    lower case, no default port, no fragment, no trailing slash, no tracking query."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = "&".join(
+        pair for pair in parts.query.split("&") if pair and not pair.startswith("utm_")
+    )
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(
+        ("https" if parts.scheme in ("http", "https") else parts.scheme, host, path, query, "")
+    )
+
+
+def asset_for_public_url(url: str) -> int | None:
+    """The asset a CMS published at `url` (the most recent publication, live or withdrawn), or
+    None. Compared as `comparable_url`, on the publications whose address shares its host."""
+    wanted = comparable_url(url)
+    host = urlsplit(url.strip()).hostname or ""
+    if not host:
+        return None
+    candidates = Publication.objects.filter(public_url__icontains=host).order_by("-published_at")
+    for asset_id, public_url in candidates.values_list("asset_id", "public_url")[:500]:
+        if comparable_url(public_url) == wanted:
+            return int(asset_id)
+    return None

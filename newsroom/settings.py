@@ -82,6 +82,8 @@ TAKEDOWN_DEADLINE_CRITICAL_MINUTES = env.int("TAKEDOWN_DEADLINE_CRITICAL_MINUTES
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 PUBLIC_RATE_LIMIT = env.str("PUBLIC_RATE_LIMIT", default="120/m")
 RATELIMIT_VIEW = "public.views.rate_limited"
+# Reports sent through the public form, per client address.
+PUBLIC_REPORT_RATE_LIMIT = env.str("PUBLIC_REPORT_RATE_LIMIT", default="5/h")
 
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"

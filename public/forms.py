@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from public.models import MAX_POLICY_BODY
@@ -25,3 +27,57 @@ class PolicyForm(forms.Form):
         max_length=300,
         help_text="Shown to the public in the policy's history.",
     )
+
+
+class ReportForm(forms.Form):
+    """The public report form (GOV.UK style: plain words, one question per field). `website` is
+    a honeypot: hidden from people, filled in by bots."""
+
+    url = forms.CharField(
+        label="Address of the page where you saw it",
+        required=False,
+        max_length=500,
+        help_text="Copy it from your browser's address bar, for example https://… .",
+    )
+    harm_category = forms.ChoiceField(label="What is wrong with it", choices=[])
+    description = forms.CharField(
+        label="Tell us more",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What you saw and why it is a problem. If you have no address, describe where "
+        "you saw it.",
+    )
+    email = forms.EmailField(
+        label="Your e-mail address (optional)",
+        required=False,
+        max_length=254,
+        help_text="Only if you want a reply. Only our standards editors see it; we never publish "
+        "it.",
+    )
+    website = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args: Any, harm_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        harm = self.fields["harm_category"]
+        assert isinstance(harm, forms.ChoiceField)
+        harm.choices = [("", "Choose one"), *harm_choices]
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"].strip()
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError(
+                "Enter the page's address as it appears in your browser, starting with https://"
+            )
+        return url
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            not data.get("url")
+            and not (data.get("description") or "").strip()
+            and not (self.errors.get("url"))
+        ):
+            self.add_error("description", "Give the page's address, or tell us where you saw it.")
+        return data

@@ -20,9 +20,12 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from incidents.models import HarmCategory
+from incidents.services import public_report_receive
+from integrations.publications import asset_for_public_url
 from public.disclosures import as_notices, disclosure, notice, notice_rows
 from public.feeds import CorrectionsFeed
-from public.forms import PolicyForm
+from public.forms import PolicyForm, ReportForm
 from public.markdown import render_policy
 from public.models import POLICY_LANGUAGES, PolicyDocument
 from public.selectors import (
@@ -134,6 +137,40 @@ def corrections_feed(request: HttpRequest) -> HttpResponse:
 def disclosure_page(request: HttpRequest, uid: str) -> HttpResponse:
     page = disclosure(UUID(hex=uid))
     return render(request, "public/disclosure.html", _context(request, disclosure=page))
+
+
+def _report_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.PUBLIC_REPORT_RATE_LIMIT)
+
+
+def _report(request: HttpRequest) -> HttpResponse:
+    """Anyone may report harm in something we published: by the page's address (matched to
+    the asset through the CMS's publications) or by a description."""
+    form = ReportForm(request.POST or None, harm_choices=HarmCategory.choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["website"]:
+            # A bot filled the hidden field: answer as for anyone, keep nothing.
+            return render(request, "public/report_done.html", _context(request, reference=None))
+        matched = asset_for_public_url(data["url"]) if data["url"] else None
+        received = public_report_receive(
+            url=data["url"],
+            harm_category=data["harm_category"],
+            description=data["description"],
+            email=data["email"],
+            asset_id=matched,
+        )
+        context = _context(request, reference=received.pk, matched=matched is not None)
+        return render(request, "public/report_done.html", context)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "public/report.html", _context(request, form=form), status=status)
+
+
+# Reading the form counts like any public page; sending it has its own, lower limit.
+_report_limited: Callable[..., HttpResponse] = ratelimit(
+    key="ip", rate=_public_rate, method="GET", block=True
+)(ratelimit(key="ip", rate=_report_rate, method="POST", block=True)(_report))
+report = require_http_methods(["GET", "POST"])(_report_limited)
 
 
 # --- the desk: standards publish new versions ---------------------------------------------------
