@@ -13,6 +13,7 @@ urlpatterns = [
     path("policy/<slug:slug>/v<int:version>/", views.policy_detail, name="policy_version"),
     path("labels/", views.labels, name="labels"),
     path("report/", views.report, name="report"),
+    path("transparency/", views.transparency_page, name="transparency"),
     path("corrections/", views.corrections, name="corrections"),
     path("corrections/feed/", views.corrections_feed, name="corrections_feed"),
     path("corrections/<int:pk>/", views.correction, name="correction"),

@@ -23,6 +23,7 @@ from django_ratelimit.decorators import ratelimit
 from incidents.models import HarmCategory
 from incidents.services import public_report_receive
 from integrations.publications import asset_for_public_url
+from public.charts import bar_chart
 from public.disclosures import as_notices, disclosure, notice, notice_rows
 from public.feeds import CorrectionsFeed
 from public.forms import PolicyForm, ReportForm
@@ -37,6 +38,7 @@ from public.selectors import (
     public_language,
 )
 from public.services import PolicyError, policy_publish
+from public.transparency import transparency
 from review.access import can_edit_policy, require
 from review.decorators import acting_user, staff_required
 from review.http import HtmxHttpRequest
@@ -137,6 +139,35 @@ def corrections_feed(request: HttpRequest) -> HttpResponse:
 def disclosure_page(request: HttpRequest, uid: str) -> HttpResponse:
     page = disclosure(UUID(hex=uid))
     return render(request, "public/disclosure.html", _context(request, disclosure=page))
+
+
+@public_page
+def transparency_page(request: HttpRequest) -> HttpResponse:
+    months = transparency()
+    labels = [f"{m.start:%b}" for m in months]
+
+    def chart(title: str, values: list[float | None]) -> Any:
+        return bar_chart(title, labels, values)
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 1)
+
+    charts = [
+        ("Assets labeled", chart("Assets labeled per month", [m.labeled_total for m in months])),
+        ("Reports received", chart("Reports received per month", [m.reports for m in months])),
+        ("Corrections", chart("Corrections per month", [m.corrections for m in months])),
+        ("Takedowns", chart("Takedowns per month", [m.takedowns for m in months])),
+        (
+            "Median minutes from report to takedown",
+            chart(
+                "Median minutes from report to takedown",
+                [rounded(m.median_minutes) for m in months],
+            ),
+        ),
+    ]
+    terms = sorted({name for m in months for name in m.labeled})
+    context = _context(request, months=months, charts=charts, terms=terms)
+    return render(request, "public/transparency.html", context)
 
 
 def _report_rate(group: str, request: HttpRequest) -> str:

@@ -190,7 +190,8 @@ def test_htmx_requests_are_typed_not_fished_out_with_getattr():
 def test_every_scheduled_and_renamed_task_is_registered_under_its_name():
     """Tasks keep their names when their module moves (the workflow layer took review's): a
     message already on a broker, or a beat entry, names the task, not the module."""
-    celery_app.loader.import_default_modules()
+    # What a worker does when it starts: import every installed app's tasks module.
+    celery_app.autodiscover_tasks(force=True)
     registered = set(celery_app.tasks)
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled <= registered

@@ -22,7 +22,16 @@ def _default_policy():
 
 
 @pytest.mark.parametrize(
-    "path", [POLICY, "/policy/", "/labels/", POLICY + "history/", "/corrections/", "/report/"]
+    "path",
+    [
+        POLICY,
+        "/policy/",
+        "/labels/",
+        POLICY + "history/",
+        "/corrections/",
+        "/report/",
+        "/transparency/",
+    ],
 )
 def test_public_pages_fit_a_phone(page, path):
     page.set_viewport_size({"width": 390, "height": 844})

@@ -7,7 +7,6 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -20,13 +19,6 @@ from tests.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 POLICY = "/policy/synthetic-media/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # the limits count in the cache: every test starts from zero
-    yield
-    cache.clear()
 
 
 def _document(language: str = "en") -> PolicyDocument:

@@ -5,7 +5,6 @@ clear answer and change nothing they should not; the reporter's e-mail reaches s
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -21,13 +20,6 @@ from tests.readiness import sign_off_directly
 pytestmark = pytest.mark.django_db
 REPORT = "/report/"
 PAGE = "https://news.example.org/2026/12/flood-story"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
