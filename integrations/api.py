@@ -358,7 +358,7 @@ def get_asset_clearance(request: HttpRequest, asset_id: int) -> dict[str, Any]:
             "language": detail.label.language,
             "version": detail.label.version,
             "caption": caption(detail.label),
-            "html": html_snippet(detail.label),
+            "html": html_snippet(detail.label, asset),
             "json_ld": json_ld(asset, detail.label, detail.label.classification),
         }
     if detail.rendition is not None:

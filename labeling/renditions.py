@@ -24,6 +24,7 @@ from PIL import Image, ImageOps, PngImagePlugin
 from labeling.badge import burn_badge, disclosure_slate
 from labeling.models import BadgeOutcome, Classification, Label, ManifestPlacement
 from labeling.signing import SigningCredentials
+from labeling.snippets import disclosure_url
 from provenance.reader import reader_context
 from provenance.states import IPTC_DST_PREFIX
 from provenance.xmp import xmp_packet
@@ -148,6 +149,7 @@ def _manifest(
                     "digital_source_type": source_type,
                     "techniques": list(classification.techniques),
                     "policy_url": settings.DISCLOSURE_POLICY_URL,
+                    "disclosure_url": disclosure_url(asset),
                     "label_version": label.version,
                     "asset_sha256": asset.sha256,
                 },

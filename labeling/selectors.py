@@ -312,7 +312,7 @@ def labeling_panel(asset: Asset, user: User | AnonymousUser) -> LabelingPanel:
     if label is not None:
         snippets = Snippets(
             caption=caption(label),
-            html=html_snippet(label),
+            html=html_snippet(label, asset),
             json_ld=json_ld_script(asset, label, label.classification),
         )
     return LabelingPanel(

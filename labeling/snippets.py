@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.html import format_html
 
 from labeling.models import Classification, Label
+from labeling.vocabulary import MEDIUM_WORDS
 from provenance.states import IPTC_DST_PREFIX
 from review.models import Asset, MediaKind
 
@@ -24,16 +25,28 @@ def caption(label: Label) -> str:
     return f"{label.name}. {label.text}"
 
 
-def html_snippet(label: Label) -> str:
-    # A visible label, linked to the policy, that screen readers announce as a note.
+def disclosure_url(asset: Asset) -> str:
+    """The public page about this asset (public.views.disclosure_page): its label, how it was
+    made, how consent was obtained, its corrections."""
+    return str(settings.DISCLOSURE_PAGE_URL).format(uid=asset.uid.hex)
+
+
+def html_snippet(label: Label, asset: Asset) -> str:
+    # A visible label, linked to the page about this asset and to the policy, that screen
+    # readers announce as a note.
     return str(
         format_html(
             '<p class="synthetic-media-label" role="note" lang="{}">'
             "<strong>{}</strong> {} "
+            '<a href="{}">About this {}</a> · '
             '<a href="{}">How we label synthetic media</a></p>',
             label.language,
             label.name,
             label.text,
+            disclosure_url(asset),
+            MEDIUM_WORDS.get(label.language, MEDIUM_WORDS["en"]).get(
+                asset.media_kind, asset.media_kind
+            ),
             settings.DISCLOSURE_POLICY_URL,
         )
     )

@@ -267,6 +267,9 @@ SIGNOFF_SECOND_APPROVAL = env.str("SIGNOFF_SECOND_APPROVAL", default="real_perso
 # --- Consent and e-mail ------------------------------------------------------------------
 # Links in e-mails and in remote consent links point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The public page about each published asset, linked from its label snippet and carried in its
+# signed manifest ({uid}: the asset's public id, `asset_uid` in the API).
+DISCLOSURE_PAGE_URL = env.str("DISCLOSURE_PAGE_URL", default=SITE_URL + "/disclosures/{uid}/")
 # Unset: e-mails are printed to the console (the laptop default).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

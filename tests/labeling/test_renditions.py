@@ -166,6 +166,8 @@ def test_rendition_is_trusted_with_the_original_as_parent_and_the_disclosure(
     assert disclosure["label"] == "AI-generated"
     assert disclosure["certainty"] == "confirmed"
     assert disclosure["policy_url"]
+    # The signed manifest points at the public page about this asset.
+    assert disclosure["disclosure_url"].endswith(f"/disclosures/{rendition.asset.uid.hex}/")
     actions = [a["action"] for a in assertions["c2pa.actions.v2"]["actions"]]
     assert actions == ["c2pa.opened", "c2pa.edited", "c2pa.published"]
     source_types = {a.get("digitalSourceType") for a in assertions["c2pa.actions.v2"]["actions"]}

@@ -55,9 +55,14 @@ def test_every_label_links_to_a_page_that_exists():
     assert "<h2>When we get it wrong</h2>" in content  # the Markdown is rendered
 
 
-def test_the_snippet_link_is_the_policy_page(asset, editor):
+def test_the_snippet_links_the_policy_and_the_assets_disclosure_page(asset, editor):
     label = Label(asset=asset, language="en", name="AI-generated", text="Made with AI.")
-    assert f'href="{settings.DISCLOSURE_POLICY_URL}"' in html_snippet(label)
+    snippet = html_snippet(label, asset)
+    assert f'href="{settings.DISCLOSURE_POLICY_URL}"' in snippet
+    # ...and to the public page about this very asset.
+    assert f'href="http://127.0.0.1:8000/disclosures/{asset.uid.hex}/">About this image</a>' in (
+        snippet
+    )
 
 
 def test_the_policy_is_in_spanish_too_and_each_language_links_the_other():
