@@ -146,6 +146,7 @@ def test_a_reported_asset_is_taken_down_confirmed_and_published_as_a_correction(
     screenshot(page, "public-disclosure.png")
     page.goto("/transparency/")
     expect(page.get_by_role("img", name="Takedowns per month")).to_be_visible()
+    assert incident.decided_at is not None
     minutes = (incident.decided_at - incident.reported_at).total_seconds() / 60
     row = page.locator("tr", has=page.locator("th", has_text=f"{incident.decided_at:%B %Y}"))
     expect(row).to_contain_text(f"{minutes:.1f}")
