@@ -55,7 +55,12 @@ class ReportForm(forms.Form):
         help_text="Only if you want a reply. Only our standards editors see it; we never publish "
         "it.",
     )
-    website = forms.CharField(required=False, max_length=200)
+    # Out of the tab order and hidden from assistive technology: only a bot fills it in.
+    website = forms.CharField(
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args: Any, harm_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

@@ -60,3 +60,17 @@ def forced_post(page: Page, url: str) -> int:
             url,
         )
     )
+
+
+AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe-4.14.1.min.js"
+
+
+def serious_axe_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the current page (vendored, no CDN)."""
+    page.add_script_tag(path=str(AXE))
+    found: list[str] = page.evaluate(
+        "async () => (await axe.run(document)).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return found

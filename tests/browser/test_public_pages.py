@@ -8,6 +8,9 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 from django.core.cache import cache
+from playwright.sync_api import expect
+
+from tests.browser.helpers import serious_axe_violations
 
 POLICY = "/policy/synthetic-media/"
 default_policy = importlib.import_module("public.migrations.0002_default_policy")
@@ -51,3 +54,21 @@ def test_the_reader_switches_to_spanish_and_finds_the_labels(page):
     page.get_by_role("link", name="Qué significa cada etiqueta").click()
     assert page.locator("h1").inner_text() == "Qué significan nuestras etiquetas"
     assert page.get_by_text("Generado con IA").count() >= 1
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize(
+    "path", [POLICY, "/policy/", "/labels/", "/corrections/", "/report/", "/transparency/"]
+)
+def test_public_pages_have_no_serious_accessibility_violation(page, path, width):
+    """axe-core (vendored, no CDN) on each public page, at phone and desk width."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(path)
+    assert serious_axe_violations(page) == []
+
+
+def test_the_report_form_errors_are_accessible(page):
+    page.goto("/report/")
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    assert serious_axe_violations(page) == []

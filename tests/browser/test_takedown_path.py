@@ -27,7 +27,7 @@ from integrations.signing import generate_secret
 from integrations.tokens import token_create
 from review.models import Asset, AssetStatus
 from signoff.models import SignOff
-from tests.browser.helpers import log_in, screenshot
+from tests.browser.helpers import log_in, screenshot, serious_axe_violations
 from tests.labeling.conftest import signing_keys
 
 __all__ = ["signing_keys"]
@@ -143,6 +143,7 @@ def test_a_reported_asset_is_taken_down_confirmed_and_published_as_a_correction(
     page.goto(f"/disclosures/{asset.uid.hex}/")
     expect(page.get_by_text("We took this image down on")).to_be_visible()
     expect(page.get_by_text(notice)).to_be_visible()
+    assert serious_axe_violations(page) == []
     screenshot(page, "public-disclosure.png")
     page.goto("/transparency/")
     expect(page.get_by_role("img", name="Takedowns per month")).to_be_visible()
