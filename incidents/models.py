@@ -62,6 +62,8 @@ class IncidentSource(models.TextChoices):
     STAFF = "staff", "Staff"
     CMS = "cms", "CMS"
     PUBLIC = "public", "Public"
+    # Opened by the desk itself: a consent revoked or expired on a published asset.
+    DESK = "desk", "Opened by the desk"
 
 
 class IncidentStatus(models.TextChoices):

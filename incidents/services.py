@@ -34,6 +34,14 @@ from review.transitions import asset_transition, lock_asset
 from signoff.services import signoff_void
 
 MAX_TEXT = 5000
+TAKEDOWN_FROM = frozenset(
+    {
+        AssetStatus.APPROVED,
+        AssetStatus.PUBLISHED,
+        AssetStatus.IN_REVIEW,
+        AssetStatus.CHANGES_REQUESTED,
+    }
+)
 
 
 class IncidentError(Exception):
@@ -204,7 +212,9 @@ def _take_down(incident: Incident, *, actor: User, now: datetime) -> bool:
     asset_transition(
         asset=asset,
         to_state=AssetStatus.TAKEN_DOWN,
-        from_states={AssetStatus.APPROVED, AssetStatus.PUBLISHED},
+        # In review too: a consent lapse voids the sign-off and sends the asset back to review,
+        # while a CMS may still show it.
+        from_states=TAKEDOWN_FROM,
         actor=actor,
         event="asset.taken_down",
         details={"incident_id": incident.pk, "severity": incident.severity},
@@ -351,3 +361,36 @@ def public_report_receive(
         },
     )
     return report
+
+
+def incident_open_for_consent_lapse(*, asset_id: int, kind: str, lapse_id: int) -> Incident:
+    """A consent revoked or expired on a published asset opens an incident by itself, for the
+    standards desk to decide (takedown, correction). Inside the lapse's transaction. The asset
+    may already be back in review (its sign-off was voided): the incident is opened anyway, as
+    the audience may still see it."""
+    asset = Asset.objects.select_for_update().get(pk=asset_id)
+    incident = Incident.objects.create(
+        asset=asset,
+        harm_category=HarmCategory.CONSENT_WITHDRAWN,
+        severity=Severity.HIGH,
+        description=(
+            f"A consent on this published asset was {kind}. The desk opened this incident by "
+            "itself: decide whether to take the asset down or correct it."
+        ),
+        source=IncidentSource.DESK,
+        reported_by=None,
+    )
+    audit_record(
+        actor=None,
+        action="incident.reported",
+        obj=incident,
+        to_state=IncidentStatus.OPEN,
+        details={
+            "asset_id": asset.pk,
+            "harm_category": HarmCategory.CONSENT_WITHDRAWN,
+            "severity": Severity.HIGH,
+            "source": IncidentSource.DESK,
+            "lapse_id": lapse_id,
+        },
+    )
+    return incident

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
+from celery import _state as celery_state
 from celery.backends.redis import RedisBackend
 from celery.result import AsyncResult
 from celery.signals import before_task_publish
@@ -83,13 +84,22 @@ def _worker_database_url() -> str:
 def _app_broker(url: str) -> Iterator[None]:
     """Point this process's Celery app at `url`, with tasks really sent (not eager)."""
     previous = app.conf.broker_url, app.conf.task_always_eager
-    app.close()  # drops pooled connections to the previous broker
+    _drop_broker_connections()
     app.conf.update(broker_url=url, task_always_eager=False)
     try:
         yield
     finally:
-        app.close()
+        _drop_broker_connections()
         app.conf.update(broker_url=previous[0], task_always_eager=previous[1])
+
+
+def _drop_broker_connections() -> None:
+    """Drop the app's pooled connections to the previous broker. `app.close()` does, and also
+    takes the app off Celery's list of active apps, after which a task module imported later
+    in this test session would not register its tasks with it: put it back."""
+    app.close()
+    # No public API for it; celery-types does not describe the private module.
+    celery_state._register_app(app)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from consent.models import ConsentRecord
+from consent.services import consent_revoke
 from incidents.models import Decision, HarmCategory, Incident, IncidentSource, Severity
 from incidents.services import (
     IncidentRefused,
@@ -278,3 +280,26 @@ def test_an_integration_is_not_needed_for_the_takedown(make_asset, editor, stand
     asset.refresh_from_db()
     incident.refresh_from_db()
     assert asset.status == S.TAKEN_DOWN and incident.takedown_confirmed_at is not None
+
+
+@pytest.mark.parametrize("status, opens", [(S.PUBLISHED, True), (S.APPROVED, False)])
+def test_a_consent_revoked_on_a_published_asset_opens_an_incident(
+    make_asset, legal, standards, status, opens
+):
+    asset = sign_off_directly(make_asset(status=status))
+    record = ConsentRecord.objects.get(asset=asset)
+    consent_revoke(record_id=record.pk, actor=legal, how="Phone call to the desk")
+
+    incidents = list(Incident.objects.filter(asset=asset))
+    assert len(incidents) == (1 if opens else 0)
+    if not opens:
+        return
+    [incident] = incidents
+    assert incident.source == IncidentSource.DESK and incident.reported_by is None
+    assert incident.harm_category == HarmCategory.CONSENT_WITHDRAWN
+    asset.refresh_from_db()
+    assert asset.status == S.IN_REVIEW  # the lapse voided the sign-off
+    # The CMS may still show it: the standards desk can take it down from review.
+    _take_down(incident, standards)
+    asset.refresh_from_db()
+    assert asset.status == S.TAKEN_DOWN
