@@ -82,6 +82,9 @@ TAKEDOWN_DEADLINE_CRITICAL_MINUTES = env.int("TAKEDOWN_DEADLINE_CRITICAL_MINUTES
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 PUBLIC_RATE_LIMIT = env.str("PUBLIC_RATE_LIMIT", default="120/m")
 RATELIMIT_VIEW = "public.views.rate_limited"
+# Behind a reverse proxy every request comes from the proxy's address: name the header the proxy
+# sets with the client's (e.g. HTTP_X_REAL_IP), or the limits count everyone together.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 # Reports sent through the public form, per client address.
 PUBLIC_REPORT_RATE_LIMIT = env.str("PUBLIC_REPORT_RATE_LIMIT", default="5/h")
 
