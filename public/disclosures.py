@@ -5,7 +5,6 @@ note or a file URL."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,31 +17,15 @@ from consent.completeness import Completeness, consent_completeness
 from consent.models import ConsentMethod, PartyRole
 from incidents.models import Decision, Incident, IncidentStatus
 from labeling.models import Classification, Label, Rendition
-from provenance.explanations import source_type_label
 from provenance.models import ProvenanceReport
 from provenance.states import ProvenanceState
+from public import words
 from review.models import Asset, AssetStatus
 
 # Assets with a public page: published, or published once and taken down since.
 PUBLIC_STATUSES = (AssetStatus.PUBLISHED, AssetStatus.TAKEN_DOWN)
 # Decisions the audience is told about in the corrections log.
 NOTICE_DECISIONS = (Decision.CORRECTION, Decision.RELABEL, Decision.TAKEDOWN)
-
-CREDENTIALS_WORDS = {
-    ProvenanceState.TRUSTED: "The file we received carried Content Credentials that verified "
-    "and were signed by a source on our trust list.",
-    ProvenanceState.VALID: "The file we received carried Content Credentials that verified, "
-    "signed by a source that is not on our trust list.",
-    ProvenanceState.INVALID: "The file we received carried Content Credentials that did not "
-    "verify; our editors took that into account.",
-    ProvenanceState.NO_MANIFEST: "The file we received carried no Content Credentials.",
-    ProvenanceState.REMOTE_UNAVAILABLE: "The file we received pointed to Content Credentials "
-    "stored elsewhere, which we did not fetch.",
-    ProvenanceState.UNSUPPORTED: "The file we received is in a format that cannot carry "
-    "Content Credentials.",
-    ProvenanceState.UNREADABLE: "The Content Credentials of the file we received could not be "
-    "read.",
-}
 
 
 @dataclass(frozen=True)
@@ -68,25 +51,28 @@ class Disclosure:
     taken_down_at: datetime | None
 
 
-def notice_text(incident: Incident, media_kind: str) -> str:
+def notice_text(incident: Incident, media_kind: str, language: str = "en") -> str:
+    """The public note as the desk wrote it; for a takedown without one, what happened."""
     if incident.public_note:
         return incident.public_note
     if incident.decision == Decision.TAKEDOWN:
-        return f"We took this {media_kind} down: {incident.get_harm_category_display().lower()}."
+        english = incident.get_harm_category_display().lower()
+        harm = words.harm(language, incident.harm_category, english)
+        return words.taken_down(language, media_kind, harm)
     return ""
 
 
-def _notice(incident: Incident) -> Notice:
+def _notice(incident: Incident, language: str) -> Notice:
     asset = incident.asset
     assert incident.decided_at is not None
     return Notice(
         pk=incident.pk,
         kind=incident.decision,
-        kind_label=Decision(incident.decision).label,
+        kind_label=words.DECISIONS.get(language, words.DECISIONS["en"])[incident.decision],
         published_at=incident.decided_at,
-        text=notice_text(incident, asset.media_kind),
+        text=notice_text(incident, asset.media_kind, language),
         asset_uid=asset.uid.hex,
-        media_kind=asset.media_kind,
+        media_kind=words.medium(language, asset.media_kind),
     )
 
 
@@ -100,16 +86,18 @@ def notice_rows(*, asset_id: int | None = None) -> QuerySet[Incident]:
     return rows.order_by("-decided_at", "-pk")
 
 
-def as_notices(rows: Iterable[Incident]) -> list[Notice]:
-    return [_notice(incident) for incident in rows]
+def as_notices(rows: Iterable[Incident], language: str = "en") -> list[Notice]:
+    return [_notice(incident, language) for incident in rows]
 
 
-def notices(*, asset_id: int | None = None, limit: int | None = None) -> list[Notice]:
+def notices(
+    *, asset_id: int | None = None, limit: int | None = None, language: str = "en"
+) -> list[Notice]:
     rows = notice_rows(asset_id=asset_id)
-    return as_notices(rows[:limit] if limit is not None else rows)
+    return as_notices(rows[:limit] if limit is not None else rows, language)
 
 
-def notice(pk: int) -> Notice:
+def notice(pk: int, language: str = "en") -> Notice:
     incident = (
         Incident.objects.filter(pk=pk, status=IncidentStatus.DECIDED, decision__in=NOTICE_DECISIONS)
         .select_related("asset")
@@ -117,45 +105,42 @@ def notice(pk: int) -> Notice:
     )
     if incident is None:
         raise Http404("No such notice.")
-    return _notice(incident)
+    return _notice(incident, language)
 
 
-def consent_summary(completeness: Completeness) -> list[str]:
-    """How consent was obtained, in counts and kinds: "written consent from the 2 people
-    shown", "consent waived for 1 person shown: satire or parody"."""
-    lines = []
-    for role, who in ((PartyRole.CREATOR, "creator"), (PartyRole.SUBJECT, "people shown")):
-        parties = [p for p in completeness.parties if p.party.role == role]
-        if not parties:
-            continue
-        methods: Counter[str] = Counter()
-        waived: Counter[str] = Counter()
-        for item in parties:
+def consent_summary(completeness: Completeness, language: str = "en") -> list[str]:
+    """How consent was obtained, in counts and kinds: "Written consent from the 2 people
+    shown", "Consent waived for the creator: satire or parody"."""
+    tallies = {}
+    for role in (PartyRole.CREATOR, PartyRole.SUBJECT):
+        written = verbal = 0
+        waived: list[str] = []
+        for item in completeness.parties:
+            if item.party.role != role:
+                continue
             if item.waiver is not None:
-                waived[item.waiver.get_basis_display().lower()] += 1
+                waived.append(item.waiver.get_basis_display().lower())
             elif item.record is not None:
-                written = item.record.method != ConsentMethod.VERBAL
-                methods["written consent" if written else "recorded verbal consent"] += 1
-        for kind, n in sorted(methods.items()):
-            if role == PartyRole.CREATOR:
-                lines.append(f"{kind.capitalize()} from the creator.")
-            else:
-                lines.append(f"{kind.capitalize()} from the {n} {'person' if n == 1 else who}.")
-        for basis, n in sorted(waived.items()):
-            target = "the creator" if role == PartyRole.CREATOR else f"{n} of the people shown"
-            lines.append(f"Consent waived for {target}: {basis}.")
-    return lines or ["No person is shown or represented; no consent was needed."]
+                if item.record.method == ConsentMethod.VERBAL:
+                    verbal += 1
+                else:
+                    written += 1
+        tallies[role] = (written, verbal, waived)
+    return words.consent_lines(
+        language, creator=tallies[PartyRole.CREATOR], shown=tallies[PartyRole.SUBJECT]
+    )
 
 
-def disclosure(uid: UUID) -> Disclosure:
+def disclosure(uid: UUID, language: str = "en") -> Disclosure:
     asset = Asset.objects.filter(uid=uid, status__in=PUBLIC_STATUSES).first()
     if asset is None:
         raise Http404("No published media has this address.")
     label = Label.objects.filter(asset=asset).order_by("-version").first()
     classification = Classification.objects.filter(asset=asset).order_by("-version").first()
-    made = source_type_label(classification.source_type) if classification is not None else ""
+    made = words.made(language, classification.source_type) if classification is not None else ""
     report = ProvenanceReport.objects.filter(asset=asset).order_by("-created_at", "-pk").first()
-    credentials = CREDENTIALS_WORDS.get(ProvenanceState(report.state), "") if report else ""
+    said = words.CREDENTIALS.get(language, words.CREDENTIALS["en"])
+    credentials = said.get(ProvenanceState(report.state), "") if report else ""
     signed = (
         label is not None
         and Rendition.objects.filter(asset=asset, label=label).exclude(sha256="").exists()
@@ -169,7 +154,7 @@ def disclosure(uid: UUID) -> Disclosure:
         made=made,
         credentials=credentials,
         signed_by_us=signed,
-        consent=consent_summary(consent_completeness(asset)),
-        notices=notices(asset_id=asset.pk),
+        consent=consent_summary(consent_completeness(asset), language),
+        notices=notices(asset_id=asset.pk, language=language),
         taken_down_at=taken_down_at,
     )

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from public.models import MAX_POLICY_BODY
+from public.words import HARMS_ES
 
 
 class PolicyForm(forms.Form):
@@ -62,18 +63,37 @@ class ReportForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args: Any, harm_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        harm_choices: list[tuple[str, str]],
+        language: str = "en",
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.language = language
         harm = self.fields["harm_category"]
         assert isinstance(harm, forms.ChoiceField)
-        harm.choices = [("", "Choose one"), *harm_choices]
+        if language == "es":
+            harm_choices = [
+                (value, HARMS_ES.get(value, label).capitalize()) for value, label in harm_choices
+            ]
+            for name, (label, help_text) in REPORT_FIELDS_ES.items():
+                self.fields[name].label = label
+                self.fields[name].help_text = help_text
+            for field in self.fields.values():
+                field.error_messages.update(FIELD_ERRORS_ES)
+        harm.choices = [("", "Elija una" if language == "es" else "Choose one"), *harm_choices]
 
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"].strip()
         if url and not url.lower().startswith(("http://", "https://")):
             raise forms.ValidationError(
-                "Enter the page's address as it appears in your browser, starting with https://"
+                "Escriba la dirección tal como aparece en su navegador, empezando por https://"
+                if self.language == "es"
+                else "Enter the page's address as it appears in your browser, starting with "
+                "https://"
             )
         return url
 
@@ -84,5 +104,34 @@ class ReportForm(forms.Form):
             and not (data.get("description") or "").strip()
             and not (self.errors.get("url"))
         ):
-            self.add_error("description", "Give the page's address, or tell us where you saw it.")
+            self.add_error(
+                "description",
+                "Indique la dirección de la página o cuéntenos dónde lo vio."
+                if self.language == "es"
+                else "Give the page's address, or tell us where you saw it.",
+            )
         return data
+
+
+REPORT_FIELDS_ES = {
+    "url": (
+        "Dirección de la página donde lo vio",
+        "Cópiela de la barra de direcciones de su navegador, por ejemplo https://… .",
+    ),
+    "harm_category": ("Qué problema tiene", ""),
+    "description": (
+        "Cuéntenos más",
+        "Qué vio y por qué es un problema. Si no tiene la dirección, describa dónde lo vio.",
+    ),
+    "email": (
+        "Su correo electrónico (opcional)",
+        "Solo si quiere una respuesta. Solo lo ven nuestros editores de estándares; nunca lo "
+        "publicamos.",
+    ),
+}
+FIELD_ERRORS_ES = {
+    "required": "Este campo es obligatorio.",
+    "invalid": "Escriba una dirección de correo electrónico válida.",
+    "invalid_choice": "Elija una de las opciones.",
+    "max_length": "El texto es demasiado largo.",
+}

@@ -64,6 +64,7 @@ def _public_rate(group: str, request: HttpRequest) -> str:
 
 
 CORRECTIONS_PAGE_SIZE = 20
+MONTHS_ES = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"]
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -121,13 +122,15 @@ def labels(request: HttpRequest) -> HttpResponse:
 @public_page
 def corrections(request: HttpRequest) -> HttpResponse:
     page = Paginator(notice_rows(), CORRECTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = _context(request, page=page, notices=as_notices(page.object_list))
+    notices = as_notices(page.object_list, _language(request))
+    context = _context(request, page=page, notices=notices)
     return render(request, "public/corrections.html", context)
 
 
 @public_page
 def correction(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "public/correction.html", _context(request, notice=notice(pk)))
+    found = notice(pk, _language(request))
+    return render(request, "public/correction.html", _context(request, notice=found))
 
 
 @public_page
@@ -137,14 +140,16 @@ def corrections_feed(request: HttpRequest) -> HttpResponse:
 
 @public_page
 def disclosure_page(request: HttpRequest, uid: str) -> HttpResponse:
-    page = disclosure(UUID(hex=uid))
+    page = disclosure(UUID(hex=uid), _language(request))
     return render(request, "public/disclosure.html", _context(request, disclosure=page))
 
 
 @public_page
 def transparency_page(request: HttpRequest) -> HttpResponse:
     months = transparency()
-    labels = [f"{m.start:%b}" for m in months]
+    language = _language(request)
+    es = language == "es"
+    labels = [MONTHS_ES[m.start.month - 1] if es else f"{m.start:%b}" for m in months]
 
     def chart(title: str, values: list[float | None]) -> Any:
         return bar_chart(title, labels, values)
@@ -152,19 +157,23 @@ def transparency_page(request: HttpRequest) -> HttpResponse:
     def rounded(value: float | None) -> float | None:
         return None if value is None else round(value, 1)
 
-    charts = [
-        ("Assets labeled", chart("Assets labeled per month", [m.labeled_total for m in months])),
-        ("Reports received", chart("Reports received per month", [m.reports for m in months])),
-        ("Corrections", chart("Corrections per month", [m.corrections for m in months])),
-        ("Takedowns", chart("Takedowns per month", [m.takedowns for m in months])),
+    series: list[tuple[str, str, list[float | None]]] = [
+        ("Assets labeled", "Contenidos etiquetados", [m.labeled_total for m in months]),
+        ("Reports received", "Avisos recibidos", [m.reports for m in months]),
+        ("Corrections", "Correcciones", [m.corrections for m in months]),
+        ("Takedowns", "Retiradas", [m.takedowns for m in months]),
         (
             "Median minutes from report to takedown",
-            chart(
-                "Median minutes from report to takedown",
-                [rounded(m.median_minutes) for m in months],
-            ),
+            "Mediana de minutos del aviso a la retirada",
+            [rounded(m.median_minutes) for m in months],
         ),
     ]
+    per_month = " por mes" if es else " per month"
+    charts = []
+    for english, spanish, values in series:
+        title = spanish if es else english
+        is_rate = english.startswith("Median")
+        charts.append((title, chart(title if is_rate else title + per_month, values)))
     terms = sorted({name for m in months for name in m.labeled})
     context = _context(request, months=months, charts=charts, terms=terms)
     return render(request, "public/transparency.html", context)
@@ -177,7 +186,9 @@ def _report_rate(group: str, request: HttpRequest) -> str:
 def _report(request: HttpRequest) -> HttpResponse:
     """Anyone may report harm in something we published: by the page's address (matched to
     the asset through the CMS's publications) or by a description."""
-    form = ReportForm(request.POST or None, harm_choices=HarmCategory.choices)
+    form = ReportForm(
+        request.POST or None, harm_choices=HarmCategory.choices, language=_language(request)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data["website"]:

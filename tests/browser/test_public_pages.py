@@ -34,6 +34,9 @@ def _default_policy():
         "/corrections/",
         "/report/",
         "/transparency/",
+        "/report/?lang=es",
+        "/transparency/?lang=es",
+        "/corrections/?lang=es",
     ],
 )
 def test_public_pages_fit_a_phone(page, path):

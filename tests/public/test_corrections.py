@@ -54,8 +54,8 @@ def test_a_correction_is_in_the_log_on_its_own_page_and_in_the_feed(corrected):
     asset, incident = corrected
     log = Client().get("/corrections/").content.decode()
     assert CORRECTION in log
-    assert f'href="/corrections/{incident.pk}/"' in log
-    assert f'href="/disclosures/{asset.uid.hex}/"' in log
+    assert f'href="/corrections/{incident.pk}/?lang=en"' in log
+    assert f'href="/disclosures/{asset.uid.hex}/?lang=en"' in log
 
     page = Client().get(f"/corrections/{incident.pk}/")
     assert page.status_code == 200 and CORRECTION in page.content.decode()
@@ -156,3 +156,20 @@ def test_no_public_page_of_a_seeded_desk_shows_a_persons_data(signing_keys, stan
         for secret in secrets:
             assert secret not in body, f"{secret!r} appears on {path}"
         assert "/media" not in body and "/renditions/" not in body, path
+
+
+def test_the_log_the_notice_and_the_disclosure_page_in_spanish(
+    corrected, make_asset, editor, standards
+):
+    asset, incident = corrected
+    taken = make_asset(status=AssetStatus.PUBLISHED)
+    down = _decide(taken, editor, standards, Decision.TAKEDOWN)
+    log = Client().get("/corrections/", {"lang": "es"}).content.decode()
+    assert '<html lang="es">' in log and "Correcciones y retiradas" in log
+    assert "Corrección" in log and "Retirada" in log
+    notice = Client().get(f"/corrections/{down.pk}/", {"lang": "es"}).content.decode()
+    assert "Retiramos este contenido (imagen): mal etiquetado: la etiqueta es incorrecta" in notice
+    page = Client().get(f"/disclosures/{asset.uid.hex}/", {"lang": "es"}).content.decode()
+    assert "Sobre este contenido" in page
+    assert "Consentimiento por escrito del autor." in page
+    assert "Captado con una cámara o una grabadora." in page

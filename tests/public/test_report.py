@@ -154,3 +154,19 @@ def test_a_different_page_does_not_match(published):
     assert asset_for_public_url(PAGE) == published.pk
     assert asset_for_public_url(PAGE + "-2") is None
     assert asset_for_public_url("not a url") is None
+
+
+def test_the_form_in_spanish_with_its_errors():
+    page = Client().get(REPORT, {"lang": "es"}).content.decode()
+    assert '<html lang="es">' in page and "Informar de un problema con algo que publicamos" in page
+    assert "Mal etiquetado: la etiqueta es incorrecta o falta" in page
+    refused = Client().post(REPORT + "?lang=es", {"url": "ftp://x", "harm_category": ""})
+    content = refused.content.decode()
+    assert refused.status_code == 400
+    assert "Hay un problema" in content
+    assert "empezando por https://" in content
+    assert "Este campo es obligatorio." in content
+    done = Client().post(
+        REPORT + "?lang=es", {"harm_category": "other", "description": "Un vídeo falso."}
+    )
+    assert "Gracias: hemos recibido su aviso" in done.content.decode()

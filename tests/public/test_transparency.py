@@ -123,3 +123,12 @@ def test_an_empty_desk_shows_dashes_not_errors():
     response = Client().get("/transparency/")
     assert response.status_code == 200
     assert "–" in response.content.decode()
+
+
+def test_the_page_in_spanish(november):
+    with time_machine.travel(timezone.make_aware(datetime(2026, 12, 5, 9)), tick=False):
+        content = Client().get("/transparency/", {"lang": "es"}).content.decode()
+    assert '<html lang="es">' in content
+    assert 'aria-label="Retiradas por mes"' in content
+    assert "<title>nov: 2</title>" in content
+    assert "11/2026</th>" in content
