@@ -26,10 +26,6 @@ class IncidentAction(StrEnum):
     DECIDE = "decide"
 
 
-def can_decide(user: AnyUser) -> bool:
-    return can_decide_incidents(user)
-
-
 def incident_denial(
     user: AnyUser | None,
     asset: Asset,
@@ -48,7 +44,7 @@ def incident_denial(
                 f"Only approved or published assets take incident reports; this one is {current}.",
             )
         return None
-    if user is None or not can_decide(user):
+    if user is None or not can_decide_incidents(user):
         return Denial("role", DECIDE_DENIED)
     if incident is not None and incident.status != IncidentStatus.OPEN:
         return Denial("state", "This incident has already been decided.")

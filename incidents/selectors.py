@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -53,7 +54,7 @@ class Inbox:
     unmatched: list[PublicReport]  # public reports that named nothing we published, newest first
     now: datetime
 
-    @property
+    @cached_property
     def overdue(self) -> list[Incident]:
         return [
             i for i in self.unconfirmed if i.takedown_deadline and i.takedown_deadline < self.now

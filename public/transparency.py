@@ -8,7 +8,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Min
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -60,21 +60,17 @@ def _key(moment: datetime | date) -> date:
 
 
 def transparency(today: date | None = None) -> list[Month]:
-    """The last twelve calendar months, oldest first. Five queries."""
+    """The last twelve calendar months, oldest first. Four queries."""
     today = today or timezone.localdate()
     months = {start: Month(start) for start in _month_starts(today, MONTHS)}
     first = min(months)
     since = timezone.make_aware(datetime(first.year, first.month, 1))
 
-    # An asset counts as labeled in the month of its first label, under that label's name.
-    first_labels = (
-        Label.objects.values("asset_id").annotate(first=Min("created_at")).filter(first__gte=since)
+    # An asset counts as labeled in the month of its first label (version 1), under its name.
+    labels = Label.objects.filter(version=1, created_at__gte=since).values_list(
+        "name", "created_at"
     )
-    firsts = {row["asset_id"]: row["first"] for row in first_labels}
-    labels = Label.objects.filter(asset_id__in=list(firsts), version=1).values_list(
-        "asset_id", "name", "created_at"
-    )
-    for _asset_id, name, created_at in labels:
+    for name, created_at in labels:
         month = months.get(_key(timezone.localtime(created_at)))
         if month is not None:
             month.labeled[name] = month.labeled.get(name, 0) + 1

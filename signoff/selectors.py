@@ -51,10 +51,3 @@ def readiness_of(*, gate: Gate | None, signoff: SignOff | None) -> Readiness:
     else:
         publish_problem = ""
     return Readiness(gate_reasons=gate_reasons, publish_problem=publish_problem)
-
-
-def asset_readiness(asset: Asset, user: User | AnonymousUser) -> Readiness:
-    """Readiness for both gated actions at once, for callers outside an approval."""
-    gate = signoff_gate(asset, user) if asset.status in CHECKLIST_STATUSES else None
-    signoff = SignOff.objects.filter(asset=asset, voided_at__isnull=True).first()
-    return readiness_of(gate=gate, signoff=signoff)

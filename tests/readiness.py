@@ -116,11 +116,21 @@ def sign_off_directly(asset: Asset, approver=None) -> Asset:
     return asset
 
 
+def asset_readiness(asset, user):
+    """Readiness for both gated actions at once, as the asset page builds it (the gate for an
+    asset in review, the sign-off in force)."""
+    from signoff.gate import signoff_gate
+    from signoff.selectors import CHECKLIST_STATUSES, readiness_of
+    from signoff.services import active_signoff
+
+    gate = signoff_gate(asset, user) if asset.status in CHECKLIST_STATUSES else None
+    return readiness_of(gate=gate, signoff=active_signoff(asset))
+
+
 def decided(asset, user, action):
     """`action_denial` as the desk asks it: with what sign-off says about the asset now (the
     gate for Approve, the sign-off in force for Mark as published)."""
     from review.access import action_denial
-    from signoff.selectors import asset_readiness
 
     return action_denial(asset, user, action, readiness=asset_readiness(asset, user))
 
@@ -128,6 +138,5 @@ def decided(asset, user, action):
 def offered(asset, user):
     """The workflow buttons the asset page would show `user` now."""
     from review.access import available_actions
-    from signoff.selectors import asset_readiness
 
     return available_actions(asset, user, readiness=asset_readiness(asset, user))

@@ -8,6 +8,7 @@ templates and of bookmarks, not of the Python package that answers them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.roles import AnyUser
 from provenance.selectors import provenance_panel
 from provenance.services import provenance_request_recheck
 from review.access import (
@@ -276,38 +278,54 @@ def asset_media(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
 # --- sign-off and provenance actions on the asset page ---------------------------------------
 
 
+def _signoff_action(
+    request: HtmxHttpRequest,
+    pk: int,
+    *,
+    allowed: Callable[[AnyUser, Asset], bool],
+    denied: str,
+    service: Callable[..., object],
+    refused_status: int,
+    success: str,
+) -> HttpResponseBase:
+    """A sign-off action on the asset page: the access layer decides, the service writes (with
+    the note), and the workflow panel answers either way."""
+    asset = get_asset_for_user(request.user, pk)
+    if not allowed(request.user, asset):
+        return workflow_response(request, asset.pk, status=403, error=denied)
+    try:
+        service(asset_id=asset.pk, actor=acting_user(request), note=request.POST.get("note", ""))
+    except SignOffError as exc:
+        return workflow_response(request, asset.pk, status=refused_status, error=str(exc))
+    return workflow_response(request, asset.pk, success=success)
+
+
 @staff_required
 @require_POST
 def second_approve(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
-    asset = get_asset_for_user(request.user, pk)
-    if not can_second_approve(request.user, asset):
-        return workflow_response(
-            request, asset.pk, status=403, error="Only legal or standards give the second approval."
-        )
-    try:
-        signoff_second_approve(
-            asset_id=asset.pk, actor=acting_user(request), note=request.POST.get("note", "")
-        )
-    except SignOffError as exc:
-        return workflow_response(request, asset.pk, status=409, error=str(exc))
-    return workflow_response(request, asset.pk, success="Second approval recorded: cleared.")
+    return _signoff_action(
+        request,
+        pk,
+        allowed=can_second_approve,
+        denied="Only legal or standards give the second approval.",
+        service=signoff_second_approve,
+        refused_status=409,  # someone else approved, or the asset changed
+        success="Second approval recorded: cleared.",
+    )
 
 
 @staff_required
 @require_POST
 def acknowledge_provenance(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
-    asset = get_asset_for_user(request.user, pk)
-    if not can_acknowledge_provenance(request.user, asset):
-        return workflow_response(
-            request, asset.pk, status=403, error="Only an editor can acknowledge credentials."
-        )
-    try:
-        provenance_acknowledge(
-            asset_id=asset.pk, actor=acting_user(request), note=request.POST.get("note", "")
-        )
-    except SignOffError as exc:
-        return workflow_response(request, asset.pk, status=400, error=str(exc))
-    return workflow_response(request, asset.pk, success="Acknowledged, with your note.")
+    return _signoff_action(
+        request,
+        pk,
+        allowed=can_acknowledge_provenance,
+        denied="Only an editor can acknowledge credentials.",
+        service=provenance_acknowledge,
+        refused_status=400,  # the note is missing or too short
+        success="Acknowledged, with your note.",
+    )
 
 
 @staff_required

@@ -104,7 +104,7 @@ def test_the_figures_of_a_month(november):
 def test_the_page_draws_charts_and_gives_the_numbers(november, django_assert_num_queries):
     with (
         time_machine.travel(timezone.make_aware(datetime(2026, 12, 5, 9)), tick=False),
-        django_assert_num_queries(5),
+        django_assert_num_queries(4),
     ):
         response = Client().get("/transparency/")
     assert response.status_code == 200
