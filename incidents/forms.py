@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 
 from incidents.models import Decision, HarmCategory, Severity
-from incidents.services import MAX_TEXT
+from incidents.services import MAX_TEXT, Relabel
+from labeling.services import MAX_LABEL_TEXT
 
 
 class IncidentReportForm(forms.Form):
@@ -48,10 +49,55 @@ class IncidentDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Why, for the desk only.",
     )
+    label_term = forms.ChoiceField(
+        label="New label (relabel only)",
+        required=False,
+        help_text="The label the audience reads instead. A new label version is made and the "
+        "rendition re-signed; an editor approves them before the CMS is told the asset is "
+        "cleared again.",
+    )
+    label_text = forms.CharField(
+        label="New label text (relabel only)",
+        required=False,
+        max_length=MAX_LABEL_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Leave empty for the new label's suggested wording.",
+    )
 
-    def __init__(self, *args: Any, incident_pk: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        incident_pk: int,
+        label_choices: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         # Ids stay unique with one decide form per open incident on the page.
         kwargs.setdefault("auto_id", f"decide-{incident_pk}-%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        label_field = self.fields["label_term"]
+        assert isinstance(label_field, forms.ChoiceField)
+        label_field.choices = [("", "Choose…"), *(label_choices or [])]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == Decision.RELABEL and not data.get("label_term"):
+            self.add_error("label_term", "Choose the new label for a relabel.")
+        return data
+
+    def relabel(self) -> Relabel | None:
+        """What a relabel sets; None for the other decisions (their label fields are ignored)."""
+        data = self.cleaned_data
+        if data["decision"] != Decision.RELABEL:
+            return None
+        return Relabel(term_key=data["label_term"], text=data["label_text"].strip() or None)
+
+
+class IncidentTriageForm(forms.Form):
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+
+    def __init__(self, *args: Any, incident_pk: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"triage-{incident_pk}-%s")
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 

@@ -97,6 +97,16 @@ class Incident(models.Model):
         related_name="+",
     )
     reported_at = models.DateTimeField(default=timezone.now)
+    # Triage: a standards editor looked at the report and set its severity. Deciding triages
+    # too, when nobody did before.
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(
         max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.OPEN
     )
@@ -118,6 +128,8 @@ class Incident(models.Model):
     takedown_deadline = models.DateTimeField(null=True, blank=True)
     takedown_confirmed_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # When a CMS first acknowledged (2xx) the webhook that announced the decision.
+    cms_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-reported_at", "-pk"]

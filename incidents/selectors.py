@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Decision, Incident, IncidentStatus, PublicReport
+from review.events import AssetMarker
 
 # While an incident is open its `type` in the API is "report"; once decided it is the decision
 # (correction, relabel, takedown, no_action).
@@ -21,7 +24,7 @@ def incidents_for_asset(*, asset_id: int) -> QuerySet[Incident]:
     """An asset's incidents, newest first, with the people behind them (desk pages only)."""
     return (
         Incident.objects.filter(asset_id=asset_id)
-        .select_related("reported_by", "decided_by", "public_report")
+        .select_related("reported_by", "triaged_by", "decided_by", "public_report")
         .order_by("-reported_at", "-pk")
     )
 
@@ -90,3 +93,104 @@ def overdue_takedown_count(now: datetime | None = None) -> int:
     return Incident.objects.filter(
         takedown_deadline__lt=now or timezone.now(), takedown_confirmed_at__isnull=True
     ).count()
+
+
+def incident_markers(asset_ids: Collection[int]) -> dict[int, list[AssetMarker]]:
+    """For the desk's lists: assets with a report waiting for a decision, or taken down with
+    the CMS's removal unconfirmed (urgent once past its deadline). One query."""
+    now = timezone.now()
+    rows = (
+        Incident.objects.filter(asset_id__in=list(asset_ids))
+        .filter(
+            Q(status=IncidentStatus.OPEN)
+            | Q(takedown_deadline__isnull=False, takedown_confirmed_at__isnull=True)
+        )
+        .order_by("asset_id", "pk")
+        .values_list("asset_id", "status", "takedown_deadline")
+    )
+    open_reports: dict[int, int] = {}
+    unconfirmed: dict[int, bool] = {}  # asset -> past its deadline
+    for asset_id, status, deadline in rows:
+        if status == IncidentStatus.OPEN:
+            open_reports[asset_id] = open_reports.get(asset_id, 0) + 1
+        else:
+            unconfirmed[asset_id] = unconfirmed.get(asset_id, False) or (
+                deadline is not None and deadline < now
+            )
+    markers: dict[int, list[AssetMarker]] = {}
+    for asset_id in sorted(open_reports.keys() | unconfirmed.keys()):
+        url = reverse("incidents:asset_incidents", args=[asset_id])
+        flags = markers.setdefault(asset_id, [])
+        if asset_id in unconfirmed:
+            overdue = unconfirmed[asset_id]
+            flags.append(
+                AssetMarker(
+                    "Takedown past deadline" if overdue else "Takedown unconfirmed", url, overdue
+                )
+            )
+        if asset_id in open_reports:
+            count = open_reports[asset_id]
+            flags.append(
+                AssetMarker(f"{count} open incident" + ("s" if count > 1 else ""), url, True)
+            )
+    return markers
+
+
+@dataclass(frozen=True)
+class IncidentStep:
+    """One step of an incident's path, for the desk: when it happened (None: not yet) and who
+    took it, if a desk member did."""
+
+    name: str
+    at: datetime | None
+    by: str = ""
+    pending: str = ""  # why it has not happened yet, when it has not
+
+    def after_report(self, reported_at: datetime) -> str:
+        """How long after the report, in words a desk reads at a glance ("1 h 05 min")."""
+        if self.at is None:
+            return ""
+        minutes = max(0, int((self.at - reported_at).total_seconds() // 60))
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def _username(user: Any) -> str:
+    return user.get_username() if user is not None else ""
+
+
+def incident_steps(incident: Incident) -> list[IncidentStep]:
+    """Reported, triaged, decided, CMS notified and, for a takedown, CMS confirmed. Reads the
+    incident's own fields only (load `reported_by`, `triaged_by` and `decided_by` with it)."""
+    steps = [
+        IncidentStep(
+            "Reported",
+            incident.reported_at,
+            _username(incident.reported_by) or incident.get_source_display(),
+        ),
+        IncidentStep(
+            "Triaged", incident.triaged_at, _username(incident.triaged_by), "not triaged yet"
+        ),
+        IncidentStep(
+            "Decided", incident.decided_at, _username(incident.decided_by), "not decided yet"
+        ),
+    ]
+    if incident.status == IncidentStatus.OPEN or incident.decision != Decision.NO_ACTION:
+        steps.append(
+            IncidentStep(
+                "CMS notified",
+                incident.cms_notified_at,
+                pending="no CMS has acknowledged the webhook yet"
+                if incident.status == IncidentStatus.DECIDED
+                else "after the decision",
+            )
+        )
+    if incident.decision == Decision.TAKEDOWN:
+        steps.append(
+            IncidentStep(
+                "CMS confirmed removal",
+                incident.takedown_confirmed_at,
+                pending="waiting for every live publication to be withdrawn",
+            )
+        )
+    return steps

@@ -7,7 +7,9 @@ commit or roll back together.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -28,6 +30,10 @@ from incidents.models import (
     Severity,
 )
 from incidents.notify import notify_overdue_takedowns
+from labeling.models import Label
+from labeling.services import LabelingError, label_set
+from labeling.tasks import rendition_render
+from labeling.vocabulary import LANGUAGES
 from review.access import Denial
 from review.models import Asset, AssetStatus
 from review.transitions import asset_transition, lock_asset
@@ -124,23 +130,18 @@ def incident_report(
     return incident
 
 
-@transaction.atomic
-def incident_decide(
-    *, incident_id: int, actor: User, decision: str, public_note: str, note: str
-) -> Incident:
-    """Record the standards desk's decision on an open incident and tell the CMS (takedown:
-    `asset.takedown_requested`; correction or relabel: `asset.correction_issued`)."""
-    _check_choice(decision, Decision.values, "decision")
-    public_note = _clean_text(
-        public_note,
-        what="The public note (the text the audience reads)",
-        required=decision in NEEDS_PUBLIC_NOTE,
-    )
-    note = _clean_text(note, what="The internal note", required=False)
-    # The locks make two standards editors deciding at once take turns: the second sees the
-    # first one's decision and is refused, instead of both decisions (and both webhooks) going
-    # out. The asset first, then the incident: the CMS confirming a takedown locks them in
-    # that order too, so the two never wait on each other.
+@dataclass(frozen=True)
+class Relabel:
+    """The new label a relabel decision sets: a term of the vocabulary and the audience's text
+    (None: the term's suggested wording for the asset's classification)."""
+
+    term_key: str
+    text: str | None = None
+
+
+def _lock_for_decision(incident_id: int, actor: User) -> Incident:
+    """The asset first, then the incident (the CMS confirming a takedown locks them in that
+    order too, so the two never wait on each other); refused unless `actor` may decide it."""
     asset_id = Incident.objects.values_list("asset_id", flat=True).get(pk=incident_id)
     asset = lock_asset(asset_id)
     incident = (
@@ -154,13 +155,77 @@ def incident_decide(
         if denial.kind == "state":
             denial = Denial("state", denial.message + _who_decided(incident))
         raise IncidentRefused(denial)
+    return incident
+
+
+@transaction.atomic
+def incident_triage(*, incident_id: int, actor: User, severity: str) -> Incident:
+    """A standards editor looked at an open report and set how severe it is (a public report's
+    severity is only a first guess from its category). The first triage's time is the step
+    the incident page and the transparency figures show; later ones only change severity."""
+    _check_choice(severity, Severity.values, "severity")
+    incident = _lock_for_decision(incident_id, actor)
+    before = incident.severity
+    incident.severity = severity
+    fields = ["severity"]
+    if incident.triaged_at is None:
+        incident.triaged_at = timezone.now()
+        incident.triaged_by = actor
+        fields += ["triaged_at", "triaged_by"]
+    incident.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action="incident.triaged",
+        obj=incident,
+        details={"asset_id": incident.asset_id, "severity_from": before, "severity": severity},
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_decide(
+    *,
+    incident_id: int,
+    actor: User,
+    decision: str,
+    public_note: str,
+    note: str,
+    relabel: Relabel | None = None,
+) -> Incident:
+    """Record the standards desk's decision on an open incident and tell the CMS (takedown:
+    `asset.takedown_requested`; correction or relabel: `asset.correction_issued`).
+
+    A relabel sets the new label version here, in the decision's transaction (which voids the
+    sign-off: an editor approves the new label as any other), and re-renders and re-signs the
+    rendition after the commit."""
+    _check_choice(decision, Decision.values, "decision")
+    public_note = _clean_text(
+        public_note,
+        what="The public note (the text the audience reads)",
+        required=decision in NEEDS_PUBLIC_NOTE,
+    )
+    if (decision == Decision.RELABEL) != (relabel is not None):
+        raise InvalidIncident(
+            "A relabel needs the new label: choose it."
+            if relabel is None
+            else "Only a relabel sets a new label."
+        )
+    note = _clean_text(note, what="The internal note", required=False)
+    # The locks make two standards editors deciding at once take turns: the second sees the
+    # first one's decision and is refused, instead of both decisions (and both webhooks) going
+    # out.
+    incident = _lock_for_decision(incident_id, actor)
     now = timezone.now()
+    new_label = _relabel(incident, relabel, actor=actor) if relabel is not None else None
     incident.status = IncidentStatus.DECIDED
     incident.decision = decision
     incident.public_note = public_note
     incident.decision_note = note
     incident.decided_by = actor
     incident.decided_at = now
+    if incident.triaged_at is None:
+        incident.triaged_at = now
+        incident.triaged_by = actor
     taken_down = decision == Decision.TAKEDOWN and _take_down(incident, actor=actor, now=now)
     incident.save(
         update_fields=[
@@ -170,6 +235,8 @@ def incident_decide(
             "decision_note",
             "decided_by",
             "decided_at",
+            "triaged_at",
+            "triaged_by",
             "takedown_deadline",
         ]
     )
@@ -185,12 +252,68 @@ def incident_decide(
             # Not the internal note: the chain cannot be redacted and the note may name people
             # (it stays on the incident row), as the report's description does.
             "public_note": public_note,
+            **({"label_version": new_label.version} if new_label is not None else {}),
         },
     )
+    if new_label is not None:
+        render = partial(rendition_render.delay, incident.asset_id, new_label.pk, actor.pk)
+        transaction.on_commit(render)
     if decision != Decision.TAKEDOWN or taken_down:
         # A takedown of an asset already taken down changes nothing the CMS must hear about.
         incident_decided.send(sender=Incident, incident=incident, decided_at=now)
     return incident
+
+
+def _relabel(incident: Incident, relabel: Relabel, *, actor: User) -> Label:
+    """The new label version, in the current label's language (the newsroom's default when
+    the asset had none)."""
+    language = (
+        Label.objects.filter(asset_id=incident.asset_id)
+        .order_by("-version")
+        .values_list("language", flat=True)
+        .first()
+    ) or LANGUAGES[0][0]
+    try:
+        return label_set(
+            asset_id=incident.asset_id,
+            actor=actor,
+            term_key=relabel.term_key,
+            language=language,
+            text=relabel.text,
+        )
+    except LabelingError as exc:
+        raise InvalidIncident(str(exc)) from None
+
+
+@transaction.atomic
+def incident_take_down_now(*, incident_id: int, actor: User) -> Incident:
+    """Standards take the asset of an open report down at once, before triage ends: the report
+    becomes critical (the CMS's shortest deadline) and is decided as a takedown, in one step."""
+    incident = incident_triage(incident_id=incident_id, actor=actor, severity=Severity.CRITICAL)
+    return incident_decide(
+        incident_id=incident.pk,
+        actor=actor,
+        decision=Decision.TAKEDOWN,
+        public_note="",
+        note="Emergency takedown.",
+    )
+
+
+def incident_cms_notified(*, incident_id: int, at: datetime) -> bool:
+    """A CMS acknowledged the webhook that announced the decision: the first acknowledgement is
+    the incident's "CMS notified" step. Called inside the delivery's transaction."""
+    changed = Incident.objects.filter(pk=incident_id, cms_notified_at__isnull=True).update(
+        cms_notified_at=at
+    )
+    if changed:
+        incident = Incident.objects.get(pk=incident_id)
+        audit_record(
+            actor=None,
+            action="incident.cms_notified",
+            obj=incident,
+            details={"asset_id": incident.asset_id},
+        )
+    return bool(changed)
 
 
 def takedown_deadline(severity: str, *, start: datetime) -> datetime:

@@ -10,6 +10,12 @@ urlpatterns = [
     path("assets/<int:pk>/incidents/", views.asset_incidents, name="asset_incidents"),
     path("assets/<int:pk>/incidents/report/", views.report, name="report"),
     path("assets/<int:pk>/incidents/<int:incident_pk>/decide/", views.decide, name="decide"),
+    path("assets/<int:pk>/incidents/<int:incident_pk>/triage/", views.triage, name="triage"),
+    path(
+        "assets/<int:pk>/incidents/<int:incident_pk>/take-down/",
+        views.take_down_now,
+        name="take_down_now",
+    ),
     path(
         "assets/<int:pk>/incidents/emergency-takedown/",
         views.emergency_takedown,

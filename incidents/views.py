@@ -7,22 +7,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.access import IncidentAction, get_incident_for_user, incident_denial
-from incidents.forms import EmergencyTakedownForm, IncidentDecisionForm, IncidentReportForm
-from incidents.models import Decision, IncidentSource, IncidentStatus
-from incidents.selectors import incident_inbox, incidents_for_asset
+from incidents.forms import (
+    EmergencyTakedownForm,
+    IncidentDecisionForm,
+    IncidentReportForm,
+    IncidentTriageForm,
+)
+from incidents.models import Decision, Incident, IncidentSource, IncidentStatus, Severity
+from incidents.selectors import incident_inbox, incident_steps, incidents_for_asset
 from incidents.services import (
     IncidentRefused,
     InvalidIncident,
     incident_decide,
     incident_emergency_takedown,
     incident_report,
+    incident_take_down_now,
+    incident_triage,
 )
+from labeling.selectors import current_classification, term_options
 from review.access import can_decide_incidents, get_asset_for_user, require
 from review.decorators import acting_user, staff_required
 from review.http import HtmxHttpRequest
@@ -45,15 +55,31 @@ def _page(
     report_denial = incident_denial(request.user, asset, IncidentAction.REPORT)
     may_decide = incident_denial(request.user, asset, IncidentAction.DECIDE) is None
     rows: list[dict[str, Any]] = []
-    for incident in incidents_for_asset(asset_id=asset.pk):
-        form = None
+    incidents = list(incidents_for_asset(asset_id=asset.pk))
+    choices = (
+        _label_choices(asset)
+        if may_decide and any(i.status == IncidentStatus.OPEN for i in incidents)
+        else []
+    )
+    for incident in incidents:
+        form = triage_form = None
         if may_decide and incident.status == IncidentStatus.OPEN:
             form = (
                 decide_form
                 if decide_form is not None and decide_pk == incident.pk
-                else IncidentDecisionForm(incident_pk=incident.pk)
+                else IncidentDecisionForm(incident_pk=incident.pk, label_choices=choices)
             )
-        rows.append({"incident": incident, "decide_form": form})
+            triage_form = IncidentTriageForm(
+                incident_pk=incident.pk, initial={"severity": incident.severity}
+            )
+        rows.append(
+            {
+                "incident": incident,
+                "steps": incident_steps(incident),
+                "decide_form": form,
+                "triage_form": triage_form,
+            }
+        )
     context = {
         "asset": asset,
         "rows": rows,
@@ -70,6 +96,12 @@ def _page(
         "error": error,
     }
     return render(request, PAGE, context, status=status)
+
+
+def _label_choices(asset: Asset) -> list[tuple[str, str]]:
+    """The labels a relabel may set: the active terms that fit the asset's classification."""
+    options, _ = term_options(asset, current_classification(asset))
+    return [(o.term.key, o.names.get("en", o.term.key)) for o in options if o.fits]
 
 
 def _refused_status(exc: IncidentRefused) -> int:
@@ -122,7 +154,9 @@ def decide(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpResponseB
     denial = incident_denial(request.user, asset, IncidentAction.DECIDE)
     if denial is not None:
         return _page(request, asset, status=403, error=denial.message)
-    form = IncidentDecisionForm(request.POST, incident_pk=incident.pk)
+    form = IncidentDecisionForm(
+        request.POST, incident_pk=incident.pk, label_choices=_label_choices(asset)
+    )
     if not form.is_valid():
         return _page(
             request,
@@ -140,6 +174,7 @@ def decide(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpResponseB
             decision=data["decision"],
             public_note=data["public_note"],
             note=data["note"],
+            relabel=form.relabel(),
         )
     except IncidentRefused as exc:
         return _page(request, asset, status=_refused_status(exc), error=str(exc))
@@ -148,8 +183,76 @@ def decide(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpResponseB
             request, asset, status=400, error=str(exc), decide_form=form, decide_pk=incident.pk
         )
     label = Decision(decided.decision).label.lower()
-    messages.success(request, f"Incident {decided.pk} decided: {label}.")
-    return redirect("incidents:asset_incidents", pk=asset.pk)
+    done = f"Incident {decided.pk} decided: {label}."
+    if decided.decision == Decision.RELABEL:
+        done += (
+            " The new label is set and the rendition is being re-signed; the asset is back in "
+            "review for an editor to approve them."
+        )
+    messages.success(request, done)
+    return redirect(_incident_url(decided))
+
+
+def _incident_url(incident: Incident) -> str:
+    return reverse("incidents:asset_incidents", args=[incident.asset_id]) + (
+        f"#incident-{incident.pk}"
+    )
+
+
+@staff_required
+@require_POST
+def triage(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpResponseBase:
+    incident = get_incident_for_user(request.user, asset_pk=pk, incident_pk=incident_pk)
+    form = IncidentTriageForm(request.POST, incident_pk=incident.pk)
+    if not form.is_valid():
+        return _page(request, incident.asset, status=400, error="Choose a severity.")
+    try:
+        triaged = incident_triage(
+            incident_id=incident.pk,
+            actor=acting_user(request),
+            severity=form.cleaned_data["severity"],
+        )
+    except IncidentRefused as exc:
+        return _page(request, incident.asset, status=_refused_status(exc), error=str(exc))
+    severity = Severity(triaged.severity).label.lower()
+    messages.success(request, f"Incident {triaged.pk} triaged: {severity}.")
+    return redirect(_incident_url(triaged))
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def take_down_now(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpResponseBase:
+    """The one-click takedown of an open report, before triage ends: the link asks for
+    confirmation on a page of its own (no script needed), and the confirmation takes it down."""
+    incident = get_incident_for_user(request.user, asset_pk=pk, incident_pk=incident_pk)
+    denial = incident_denial(request.user, incident.asset, IncidentAction.DECIDE, incident)
+    if denial is not None:
+        return _page(
+            request,
+            incident.asset,
+            status=403 if denial.kind == "role" else 409,
+            error=denial.message,
+        )
+    context = {
+        "incident": incident,
+        "asset": incident.asset,
+        "deadline_minutes": settings.TAKEDOWN_DEADLINE_CRITICAL_MINUTES,
+    }
+    if request.method == "GET":
+        return render(request, "incidents/take_down_now.html", context)
+    if request.POST.get("confirm") != "yes":
+        context["error"] = "Confirm the takedown with the button below, or go back."
+        return render(request, "incidents/take_down_now.html", context, status=400)
+    try:
+        decided = incident_take_down_now(incident_id=incident.pk, actor=acting_user(request))
+    except IncidentRefused as exc:
+        return _page(request, incident.asset, status=_refused_status(exc), error=str(exc))
+    messages.success(
+        request,
+        f"Taken down (incident {decided.pk}). Every CMS has been asked to remove it; the "
+        "incidents inbox shows when each confirms.",
+    )
+    return redirect(_incident_url(decided))
 
 
 @staff_required

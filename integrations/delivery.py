@@ -28,7 +28,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.services import audit_record
+from incidents.services import incident_cms_notified
 from integrations.models import (
+    INCIDENT_EVENTS,
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
@@ -214,12 +216,14 @@ def _record(
         latest = Delivery.objects.filter(pk=delivery.pk, attempts=number)
         if code is not None and 200 <= code < 300:
             # A success counts whoever sent it; the last_* fields stay with the latest attempt.
+            delivered_at = timezone.now()
             Delivery.objects.filter(pk=delivery.pk).update(
                 status=DeliveryStatus.SUCCEEDED,
                 next_attempt_at=None,
-                delivered_at=Coalesce("delivered_at", Value(timezone.now())),
+                delivered_at=Coalesce("delivered_at", Value(delivered_at)),
             )
             latest.update(**last)
+            _note_incident_step(delivery.event_id, at=delivered_at)
         elif code == 410:
             latest.update(**last)
             _disable_endpoint(delivery, number=number)
@@ -239,6 +243,13 @@ def _record(
             ):
                 retry_in = None
     return Outcome(_status_of(delivery.pk), attempt.pk, retry_in)
+
+
+def _note_incident_step(event_id: int, *, at: datetime) -> None:
+    """A decision's webhook acknowledged: the incident's "CMS notified" step."""
+    event_type, payload = OutboxEvent.objects.values_list("type", "payload").get(pk=event_id)
+    if event_type in INCIDENT_EVENTS:
+        incident_cms_notified(incident_id=payload["data"]["incident_id"], at=at)
 
 
 def _disable_endpoint(delivery: Delivery, *, number: int) -> None:

@@ -84,6 +84,10 @@ class EventType(models.TextChoices):
     CONSENT_REVOKED = "consent.revoked", "Consent revoked"
 
 
+# The events that announce an incident's decision; their data carries `incident_id`.
+INCIDENT_EVENTS = frozenset({EventType.TAKEDOWN_REQUESTED, EventType.CORRECTION_ISSUED})
+
+
 class OutboxEvent(models.Model):
     """An event, written in the same transaction as the change that caused it. `sequence`
     counts the events of one asset, so a receiver can order them and spot gaps."""

@@ -28,6 +28,7 @@ from consent.models import ConsentRecord, Party
 from incidents.models import Decision, Incident
 from integrations.models import Delivery, EventType, OutboxEvent, WebhookEndpoint
 from integrations.tasks import queue_delivery
+from labeling.models import Label
 from review.models import Asset, AssetStatus
 from signoff.models import SignOff
 
@@ -161,7 +162,7 @@ def cms_may_show(asset: Asset) -> bool:
     return latest is not None
 
 
-def emit_label_changed(*, asset: Asset, label: Any) -> OutboxEvent | None:
+def emit_label_changed(*, asset: Asset, label: Label) -> OutboxEvent | None:
     """Only when the CMS has something to update (see cms_may_show)."""
     if not cms_may_show(asset):
         return None
@@ -171,15 +172,19 @@ def emit_label_changed(*, asset: Asset, label: Any) -> OutboxEvent | None:
         data={
             "asset_uid": asset.uid.hex,
             "story_ref": asset.story_ref,
-            "label": {
-                "version": label.version,
-                "language": label.language,
-                "term": label.term.key,
-                "name": label.name,
-                "text": label.text,
-            },
+            "label": label_payload(label),
         },
     )
+
+
+def label_payload(label: Label) -> dict[str, Any]:
+    return {
+        "version": label.version,
+        "language": label.language,
+        "term": label.term.key,
+        "name": label.name,
+        "text": label.text,
+    }
 
 
 def without_personal_data(asset: Asset, text: str) -> str:
@@ -215,17 +220,19 @@ def emit_incident_decided(*, incident: Incident, decided_at: datetime) -> Outbox
     if event_type is None:
         return None
     asset = incident.asset
-    return outbox_emit(
-        type=event_type,
-        asset=asset,
-        data={
-            "asset_uid": asset.uid.hex,
-            "story_ref": asset.story_ref,
-            "incident_id": incident.pk,
-            "decision": incident.decision,
-            "harm_category": incident.harm_category,
-            "severity": incident.severity,
-            "public_note": incident.public_note,
-            "decided_at": decided_at,
-        },
-    )
+    data = {
+        "asset_uid": asset.uid.hex,
+        "story_ref": asset.story_ref,
+        "incident_id": incident.pk,
+        "decision": incident.decision,
+        "harm_category": incident.harm_category,
+        "severity": incident.severity,
+        "public_note": incident.public_note,
+        "decided_at": decided_at,
+    }
+    if incident.decision == Decision.RELABEL:
+        # The label the relabel set, so the CMS can show it with the notice at once; the
+        # re-signed rendition follows with the next `asset.cleared`.
+        label = Label.objects.filter(asset_id=asset.pk).select_related("term").latest("version")
+        data["label"] = label_payload(label)
+    return outbox_emit(type=event_type, asset=asset, data=data)

@@ -10,9 +10,19 @@ commits or rolls back with the change; slow work or network I/O they queue with
 `asset_changed` (kwargs: asset_id, reason, actor) is sent by provenance (a new report), consent
 (a party added or removed, a record, a waiver) and labeling (a classification, a label, a
 rendition). Sign-off receives it and voids an approval whose snapshot no longer matches.
+
+`asset_markers_wanted` (kwargs: asset_ids) goes the other way round for reads: the desk's lists
+ask it for the assets they show, and each app above that has something to flag (an open
+incident, a takedown the CMS has not confirmed) answers with markers for some of them, in one
+query whatever the number of assets.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth.models import User
 from django.dispatch import Signal
@@ -20,6 +30,28 @@ from django.dispatch import Signal
 from review.models import Asset
 
 asset_changed = Signal()
+asset_markers_wanted = Signal()
+
+
+@dataclass(frozen=True)
+class AssetMarker:
+    """A flag on an asset in the desk's lists: short words, how urgent, where to act."""
+
+    text: str
+    url: str
+    urgent: bool = False
+
+
+def asset_markers(asset_ids: Collection[int]) -> dict[int, list[AssetMarker]]:
+    """Every app's markers for these assets. A receiver returns {asset_id: [AssetMarker]}."""
+    markers: dict[int, list[AssetMarker]] = defaultdict(list)
+    if not asset_ids:
+        return markers
+    for _receiver, found in asset_markers_wanted.send(sender=Asset, asset_ids=asset_ids):
+        answer = cast("dict[int, list[AssetMarker]]", found)
+        for asset_id, flags in answer.items():
+            markers[asset_id].extend(flags)
+    return markers
 
 
 def asset_changed_send(*, asset_id: int, reason: str, actor: User | None) -> None:

@@ -36,6 +36,7 @@ from review.access import (
     get_asset_for_user,
 )
 from review.decorators import acting_user, staff_required
+from review.events import asset_markers
 from review.forms import NoteForm, QueueFilterForm, UploadForm
 from review.http import HtmxHttpRequest, wants_fragment
 from review.intake import IntakeError, Rejection, upload_rejections
@@ -89,6 +90,8 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         page_number = data.get("page") or 1
     paginator = Paginator(asset_queue(request.user, filters), QUEUE_PAGE_SIZE)
     page = paginator.get_page(page_number)
+    assets = list(page.object_list)
+    markers = asset_markers([asset.pk for asset in assets])
     counts = asset_status_counts(request.user, filters)
     page_query = request.GET.copy()
     page_query.pop("page", None)
@@ -97,6 +100,8 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        # Each asset with what the apps above flag on it (an open incident, say).
+        "rows": [(asset, markers.get(asset.pk, [])) for asset in assets],
         "filters": filters,
         "status_tabs": [(value, label, counts[value]) for value, label in AssetStatus.choices],
         "total": sum(counts.values()),

@@ -14,6 +14,9 @@ from review.models import AssetStatus
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
+# The newsroom's development signing credentials, for the relabel's re-signed rendition.
+from tests.labeling.conftest import signing_keys
+
 
 @pytest.fixture
 def admin_user(db):
@@ -65,3 +68,6 @@ def report():
 @pytest.fixture
 def open_incident(published, editor, report):
     return report(published, editor)
+
+
+__all__ = ["signing_keys"]

@@ -194,8 +194,8 @@ def test_takedown_emits_exactly_one_takedown_requested_event_with_its_sequence(
     assert len(callbacks) == 1
 
 
-@pytest.mark.parametrize("decision", [Decision.CORRECTION, Decision.RELABEL])
-def test_correction_and_relabel_emit_correction_issued(open_incident, standards, decision):
+def test_a_correction_emits_correction_issued(open_incident, standards):
+    decision = Decision.CORRECTION
     decide(open_incident, standards, decision, public_note=CORRECTION_TEXT)
     event = OutboxEvent.objects.get()
     assert event.type == EventType.CORRECTION_ISSUED

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,11 +23,15 @@ from incidents.services import (
     incident_report,
     takedown_escalate_overdue,
 )
-from integrations.models import EventType, Integration, OutboxEvent, Publication
+from integrations.delivery import delivery_attempt
+from integrations.models import Delivery, EventType, Integration, OutboxEvent, Publication
+from integrations.outbox import outbox_emit
+from integrations.tasks import deliver
 from review.models import AssetStatus
 from signoff.models import SignOff
 from tests.conftest import client_for
 from tests.integrations.api_helpers import ApiClient
+from tests.integrations.conftest import Answer
 from tests.readiness import sign_off_directly
 
 pytestmark = pytest.mark.django_db
@@ -303,3 +308,38 @@ def test_a_consent_revoked_on_a_published_asset_opens_an_incident(
     _take_down(incident, standards)
     asset.refresh_from_db()
     assert asset.status == S.TAKEN_DOWN
+
+
+def test_the_cms_acknowledging_the_decision_is_the_notified_step(
+    live, editor, standards, webhook_endpoint, webhook_server
+):
+    """The incident's "CMS notified" step is the first 2xx to the decision's webhook; a
+    failed attempt is not a notification."""
+    incident = _take_down(_report(live, editor), standards)
+    delivery = Delivery.objects.get(
+        event__type=EventType.TAKEDOWN_REQUESTED, endpoint=webhook_endpoint
+    )
+    webhook_server.answer(Answer(500))
+    assert deliver(delivery.pk) == "retrying"
+    incident.refresh_from_db()
+    assert incident.cms_notified_at is None
+
+    webhook_server.answer(Answer(204))
+    assert delivery_attempt(delivery.pk, manual=True).status == "succeeded"
+    incident.refresh_from_db()
+    delivery.refresh_from_db()
+    assert incident.cms_notified_at == delivery.delivered_at
+    assert AuditEvent.objects.for_object(incident).filter(action="incident.cms_notified").exists()
+
+
+def test_other_events_acknowledged_notify_no_incident(
+    live, editor, webhook_endpoint, webhook_server
+):
+    incident = _report(live, editor)
+    with transaction.atomic():
+        outbox_emit(type=EventType.CLEARANCE_REVOKED, asset=live, data={"incident_id": incident.pk})
+    webhook_server.answer(Answer(204))
+    [delivery] = Delivery.objects.filter(endpoint=webhook_endpoint)
+    assert deliver(delivery.pk) == "succeeded"
+    incident.refresh_from_db()
+    assert incident.cms_notified_at is None
