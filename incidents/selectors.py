@@ -136,23 +136,25 @@ def incident_markers(asset_ids: Collection[int]) -> dict[int, list[AssetMarker]]
     return markers
 
 
+def time_between(start: datetime, end: datetime) -> str:
+    """A duration in words a desk reads at a glance: "40 s", "12 min", "1 h 05 min"."""
+    seconds = max(0, int((end - start).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
 @dataclass(frozen=True)
 class IncidentStep:
-    """One step of an incident's path, for the desk: when it happened (None: not yet) and who
-    took it, if a desk member did."""
+    """One step of an incident's path, for the desk: when it happened (None: not yet), who
+    took it if a desk member did, and how long after the report."""
 
     name: str
     at: datetime | None
     by: str = ""
     pending: str = ""  # why it has not happened yet, when it has not
-
-    def after_report(self, reported_at: datetime) -> str:
-        """How long after the report, in words a desk reads at a glance ("1 h 05 min")."""
-        if self.at is None:
-            return ""
-        minutes = max(0, int((self.at - reported_at).total_seconds() // 60))
-        hours, minutes = divmod(minutes, 60)
-        return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    after_report: str = ""
 
 
 def _username(user: Any) -> str:
@@ -163,34 +165,32 @@ def incident_steps(incident: Incident) -> list[IncidentStep]:
     """Reported, triaged, decided, CMS notified and, for a takedown, CMS confirmed. Reads the
     incident's own fields only (load `reported_by`, `triaged_by` and `decided_by` with it)."""
     steps = [
-        IncidentStep(
+        (
             "Reported",
             incident.reported_at,
             _username(incident.reported_by) or incident.get_source_display(),
+            "",
         ),
-        IncidentStep(
-            "Triaged", incident.triaged_at, _username(incident.triaged_by), "not triaged yet"
-        ),
-        IncidentStep(
-            "Decided", incident.decided_at, _username(incident.decided_by), "not decided yet"
-        ),
+        ("Triaged", incident.triaged_at, _username(incident.triaged_by), "not triaged yet"),
+        ("Decided", incident.decided_at, _username(incident.decided_by), "not decided yet"),
     ]
     if incident.status == IncidentStatus.OPEN or incident.decision != Decision.NO_ACTION:
-        steps.append(
-            IncidentStep(
-                "CMS notified",
-                incident.cms_notified_at,
-                pending="no CMS has acknowledged the webhook yet"
-                if incident.status == IncidentStatus.DECIDED
-                else "after the decision",
-            )
+        pending = (
+            "no CMS has acknowledged the webhook yet"
+            if incident.status == IncidentStatus.DECIDED
+            else "after the decision"
         )
+        steps.append(("CMS notified", incident.cms_notified_at, "", pending))
     if incident.decision == Decision.TAKEDOWN:
-        steps.append(
-            IncidentStep(
-                "CMS confirmed removal",
-                incident.takedown_confirmed_at,
-                pending="waiting for every live publication to be withdrawn",
-            )
+        pending = "waiting for every live publication to be withdrawn"
+        steps.append(("CMS confirmed removal", incident.takedown_confirmed_at, "", pending))
+    return [
+        IncidentStep(
+            name,
+            at,
+            by,
+            pending,
+            time_between(incident.reported_at, at) if at is not None and index else "",
         )
-    return steps
+        for index, (name, at, by, pending) in enumerate(steps)
+    ]

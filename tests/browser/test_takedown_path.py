@@ -109,16 +109,22 @@ def test_a_reported_asset_is_taken_down_confirmed_and_published_as_a_correction(
     incident = Incident.objects.get(asset=asset)
     assert incident.source == "public"
 
-    # The standards desk finds it in the inbox and takes the asset down.
+    # The standards desk sees the marker in the queue, finds the report in the inbox and takes
+    # the asset down before triage, in one click and a confirmation.
     page.set_viewport_size({"width": 1280, "height": 900})
     log_in(page, "standards", "standards-demo")
+    page.goto("/")
+    expect(page.get_by_role("link", name="1 open incident")).to_be_visible()
     page.get_by_role("link", name="Incidents", exact=True).click()
     expect(page.get_by_role("heading", name="Open reports (1)")).to_be_visible()
-    page.get_by_role("link", name=f"#{asset.pk} {DEMO_ASSET}").click()
-    page.get_by_label("Takedown", exact=True).check()
-    page.get_by_label("Internal note").fill("Mislabeled portrait: take it down.")
-    page.get_by_role("button", name="Decide").click()
-    expect(page.get_by_text(f"Incident {incident.pk} decided: takedown.")).to_be_visible()
+    expect(page.get_by_text("(not triaged)")).to_be_visible()
+    page.get_by_role("link", name=f"Take down #{asset.pk} now").click()
+    expect(
+        page.get_by_role("heading", name=f"Take down #{asset.pk} {DEMO_ASSET} now?")
+    ).to_be_visible()
+    assert serious_axe_violations(page) == []
+    page.get_by_role("button", name="Yes, take it down now").click()
+    expect(page.get_by_text(f"Taken down (incident {incident.pk}).")).to_be_visible()
 
     # The CMS got the signed webhook and confirmed the removal through the API.
     types = [event["type"] for event in cms.events]
@@ -131,6 +137,14 @@ def test_a_reported_asset_is_taken_down_confirmed_and_published_as_a_correction(
     page.reload()
     expect(page.get_by_text("CMS removal")).to_be_visible()
     expect(page.locator("dd", has_text="confirmed")).to_be_visible()
+    # Each step with its time: reported, triaged and decided at once, the CMS told, and its
+    # confirmation.
+    steps = page.get_by_role("list", name=f"Steps of incident {incident.pk}")
+    for step in ["Reported", "Triaged", "Decided", "CMS notified", "CMS confirmed removal"]:
+        expect(steps.locator("li.done", has_text=step)).to_be_visible()
+    expect(steps.locator("li", has_text="Decided")).to_contain_text(" s after the report)")
+    assert serious_axe_violations(page) == []
+    screenshot(page, "desk-incident-steps.png")
 
     # The public side tells the audience.
     page.set_viewport_size({"width": 390, "height": 844})
