@@ -121,3 +121,24 @@ class EmergencyTakedownForm(forms.Form):
         kwargs.setdefault("auto_id", "emergency-%s")
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class PublicReportActionForm(forms.Form):
+    """On an unmatched public report in the inbox: which asset it is about, or set it aside."""
+
+    action = forms.ChoiceField(choices=[("attach", "Open an incident"), ("dismiss", "Set aside")])
+    asset = forms.IntegerField(
+        label="Asset number",
+        required=False,
+        min_value=1,
+        error_messages={"invalid": "Give the asset's number (the # in the queue)."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "attach" and not data.get("asset"):
+            self.add_error("asset", "Give the number of the asset this report is about.")
+        return data
+
+    def first_error(self) -> str:
+        return next(iter(self.errors.values()))[0]

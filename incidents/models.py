@@ -207,6 +207,16 @@ class PublicReport(models.Model):
         on_delete=models.PROTECT,
         related_name="public_report",
     )
+    # A report that matched nothing and that the standards desk set aside (spam, nothing we
+    # published): kept, and out of the inbox.
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-received_at", "-pk"]

@@ -80,7 +80,9 @@ def incident_inbox() -> Inbox:
         .select_related("asset", "decided_by")
         .order_by("takedown_deadline", "pk")
     )
-    unmatched = PublicReport.objects.filter(incident__isnull=True).order_by("-received_at")[:200]
+    unmatched = PublicReport.objects.filter(
+        incident__isnull=True, dismissed_at__isnull=True
+    ).order_by("-received_at")[:200]
     return Inbox(
         open=list(opened),
         unconfirmed=list(unconfirmed),

@@ -34,7 +34,7 @@ from labeling.models import Label
 from labeling.services import LabelingError, label_set
 from labeling.tasks import rendition_render
 from labeling.vocabulary import LANGUAGES
-from review.access import Denial
+from review.access import Denial, can_decide_incidents, can_view_asset
 from review.models import Asset, AssetStatus
 from review.transitions import asset_transition, lock_asset
 from signoff.services import signoff_void
@@ -517,3 +517,57 @@ def incident_open_for_consent_lapse(*, asset_id: int, kind: str, lapse_id: int) 
         },
     )
     return incident
+
+
+def _lock_unmatched_report(report_id: int, actor: User) -> PublicReport:
+    """A public report that matched nothing, locked; refused unless `actor` decides incidents
+    and the report is still waiting (two editors acting on it at once take turns)."""
+    if not can_decide_incidents(actor):
+        raise IncidentRefused(Denial("role", "Only standards editors handle public reports."))
+    report = PublicReport.objects.select_for_update().get(pk=report_id)
+    if report.incident_id is not None:
+        raise IncidentRefused(
+            Denial("state", f"Report R-{report.pk} is already incident {report.incident_id}.")
+        )
+    if report.dismissed_at is not None:
+        raise IncidentRefused(Denial("state", f"Report R-{report.pk} was set aside already."))
+    return report
+
+
+@transaction.atomic
+def public_report_attach(*, report_id: int, asset_id: int, actor: User) -> Incident:
+    """The standards desk recognised which asset an unmatched public report is about (the
+    reader gave a page we could not match, or described it): it opens the incident the report
+    would have opened, still from the public."""
+    report = _lock_unmatched_report(report_id, actor)
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is None or not can_view_asset(actor, asset):
+        raise InvalidIncident(f"There is no asset #{asset_id} you can see.")
+    incident = incident_report(
+        asset_id=asset.pk,
+        reported_by=None,
+        harm_category=report.harm_category,
+        severity=PUBLIC_SEVERITY.get(HarmCategory(report.harm_category), Severity.MEDIUM),
+        description=report.description or f"Reported from {report.url}",
+        source=IncidentSource.PUBLIC,
+    )
+    PublicReport.objects.filter(pk=report.pk).update(incident=incident)
+    audit_record(
+        actor=actor,
+        action="incident.public_report_attached",
+        obj=report,
+        details={"asset_id": asset.pk, "incident_id": incident.pk},
+    )
+    return incident
+
+
+@transaction.atomic
+def public_report_dismiss(*, report_id: int, actor: User) -> PublicReport:
+    """Set aside an unmatched public report (spam, or about nothing we published). It is kept,
+    with who set it aside and when; only the inbox stops showing it."""
+    report = _lock_unmatched_report(report_id, actor)
+    report.dismissed_at = timezone.now()
+    report.dismissed_by = actor
+    report.save(update_fields=["dismissed_at", "dismissed_by"])
+    audit_record(actor=actor, action="incident.public_report_dismissed", obj=report)
+    return report

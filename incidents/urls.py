@@ -22,4 +22,9 @@ urlpatterns = [
         name="emergency_takedown",
     ),
     path("incidents/", views.inbox, name="inbox"),
+    path(
+        "incidents/public-reports/<int:report_pk>/",
+        views.public_report_action,
+        name="public_report_action",
+    ),
 ]

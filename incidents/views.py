@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,8 +20,16 @@ from incidents.forms import (
     IncidentDecisionForm,
     IncidentReportForm,
     IncidentTriageForm,
+    PublicReportActionForm,
 )
-from incidents.models import Decision, Incident, IncidentSource, IncidentStatus, Severity
+from incidents.models import (
+    Decision,
+    Incident,
+    IncidentSource,
+    IncidentStatus,
+    PublicReport,
+    Severity,
+)
 from incidents.selectors import incident_inbox, incident_steps, incidents_for_asset
 from incidents.services import (
     IncidentRefused,
@@ -31,6 +39,8 @@ from incidents.services import (
     incident_report,
     incident_take_down_now,
     incident_triage,
+    public_report_attach,
+    public_report_dismiss,
 )
 from labeling.selectors import current_classification, term_options
 from review.access import can_decide_incidents, get_asset_for_user, require
@@ -290,8 +300,45 @@ def emergency_takedown(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     return redirect("incidents:asset_incidents", pk=asset.pk)
 
 
+INBOX_DENIED = "The incidents inbox is for the standards desk."
+
+
+def _inbox_page(
+    request: HtmxHttpRequest, *, status: int = 200, report_pk: int | None = None, error: str = ""
+) -> HttpResponse:
+    context = {"inbox": incident_inbox(), "error_report": report_pk, "error": error}
+    return render(request, "incidents/inbox.html", context, status=status)
+
+
 @staff_required
 @require_GET
 def inbox(request: HtmxHttpRequest) -> HttpResponse:
-    require(can_decide_incidents(request.user), "The incidents inbox is for the standards desk.")
-    return render(request, "incidents/inbox.html", {"inbox": incident_inbox()})
+    require(can_decide_incidents(request.user), INBOX_DENIED)
+    return _inbox_page(request)
+
+
+@staff_required
+@require_POST
+def public_report_action(request: HtmxHttpRequest, report_pk: int) -> HttpResponseBase:
+    """An unmatched public report: open an incident on the asset the desk recognised, or set
+    the report aside. Either way it leaves the list; nothing is deleted."""
+    require(can_decide_incidents(request.user), INBOX_DENIED)
+    report = get_object_or_404(PublicReport, pk=report_pk)
+    form = PublicReportActionForm(request.POST)
+    if not form.is_valid():
+        return _inbox_page(request, status=400, report_pk=report.pk, error=form.first_error())
+    try:
+        if form.cleaned_data["action"] == "dismiss":
+            public_report_dismiss(report_id=report.pk, actor=acting_user(request))
+            messages.success(request, f"Report R-{report.pk} set aside; it is kept.")
+            return redirect("incidents:inbox")
+        incident = public_report_attach(
+            report_id=report.pk, asset_id=form.cleaned_data["asset"], actor=acting_user(request)
+        )
+    except IncidentRefused as exc:
+        status = _refused_status(exc)
+        return _inbox_page(request, status=status, report_pk=report.pk, error=str(exc))
+    except InvalidIncident as exc:
+        return _inbox_page(request, status=400, report_pk=report.pk, error=str(exc))
+    messages.success(request, f"Report R-{report.pk} is now incident {incident.pk}.")
+    return redirect(_incident_url(incident))
