@@ -141,4 +141,4 @@ class PublicReportActionForm(forms.Form):
         return data
 
     def first_error(self) -> str:
-        return next(iter(self.errors.values()))[0]
+        return str(next(iter(self.errors.values()))[0])
