@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from consent.completeness import Completeness, consent_completeness
@@ -36,7 +36,8 @@ class Notice:
     published_at: datetime
     text: str
     asset_uid: str
-    media_kind: str
+    media_kind: str  # in the notice's language
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def _notice(incident: Incident, language: str) -> Notice:
         text=notice_text(incident, asset.media_kind, language),
         asset_uid=asset.uid.hex,
         media_kind=words.medium(language, asset.media_kind),
+        language=language,
     )
 
 
@@ -132,7 +134,16 @@ def consent_summary(completeness: Completeness, language: str = "en") -> list[st
 
 
 def disclosure(uid: UUID, language: str = "en") -> Disclosure:
-    asset = Asset.objects.filter(uid=uid, status__in=PUBLIC_STATUSES).first()
+    """The page of an asset the audience may have seen: published or taken down now, or
+    shown by a CMS or corrected in public before. An asset that went back to review (a relabel
+    voids its sign-off; so does a consent lapse) keeps its page: the label a CMS still shows
+    links to it, and the page is where the notice is."""
+    seen = (
+        Q(status__in=PUBLIC_STATUSES)
+        | Q(publications__isnull=False)
+        | Q(incidents__status=IncidentStatus.DECIDED, incidents__decision__in=NOTICE_DECISIONS)
+    )
+    asset = Asset.objects.filter(seen, uid=uid).distinct().first()
     if asset is None:
         raise Http404("No published media has this address.")
     label = Label.objects.filter(asset=asset).order_by("-version").first()

@@ -14,8 +14,10 @@ from django.urls import reverse
 
 from consent.models import Person
 from incidents.models import Decision, HarmCategory, IncidentSource, Severity
-from incidents.services import incident_decide, incident_report
+from incidents.services import Relabel, incident_decide, incident_report
+from labeling.models import Label
 from review.models import Asset, AssetStatus
+from tests.integrations.api_helpers import cleared_labeled_asset
 from tests.labeling.conftest import signing_keys
 from tests.readiness import make_ready_for_signoff
 
@@ -173,3 +175,55 @@ def test_the_log_the_notice_and_the_disclosure_page_in_spanish(
     assert "Sobre este contenido" in page
     assert "Consentimiento por escrito del autor." in page
     assert "Captado con una cámara o una grabadora." in page
+
+
+def test_the_feed_in_spanish(make_asset, editor, standards):
+    asset = make_asset(status=AssetStatus.PUBLISHED)
+    incident = _decide(asset, editor, standards, Decision.TAKEDOWN)
+    feed = Client().get("/corrections/feed/?lang=es")
+    root = ET.fromstring(feed.content)
+    assert "correcciones y retiradas" in (root.findtext(f"{ATOM}title") or "")
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "es"
+    [entry] = root.findall(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == "Retirada: imagen"
+    assert "Retiramos este contenido (imagen)" in (entry.findtext(f"{ATOM}summary") or "")
+    link = entry.find(f"{ATOM}link")
+    assert link is not None
+    assert (link.get("href") or "").endswith(f"/corrections/{incident.pk}/?lang=es")
+    # An unknown language is English, as on the pages.
+    english = ET.fromstring(Client().get("/corrections/feed/?lang=xx").content)
+    assert "corrections and takedowns" in (english.findtext(f"{ATOM}title") or "")
+
+
+def test_a_relabel_shows_its_notice_and_the_new_label(
+    make_asset, editor, standards, signing_keys, django_capture_on_commit_callbacks
+):
+    asset = cleared_labeled_asset(make_asset, editor)
+    incident = incident_report(
+        asset_id=asset.pk,
+        reported_by=editor,
+        harm_category=HarmCategory.MISLABELED,
+        severity=Severity.MEDIUM,
+        description="It is an illustration.",
+        source=IncidentSource.STAFF,
+    )
+    note = "We relabeled this picture: it is an AI illustration, not AI-generated news imagery."
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_decide(
+            incident_id=incident.pk,
+            actor=standards,
+            decision=Decision.RELABEL,
+            public_note=note,
+            note="",
+            relabel=Relabel("ai-illustration"),
+        )
+    new_label = Label.objects.filter(asset=asset).latest("version")
+    log = Client().get("/corrections/").content.decode()
+    assert note in log and "Relabel" in log
+    # Back in review (the relabel voided the sign-off), and the page stays: a CMS may still
+    # show the asset, and its label links here.
+    asset.refresh_from_db()
+    assert asset.status == AssetStatus.IN_REVIEW
+    disclosure = Client().get(f"/disclosures/{asset.uid.hex}/").content.decode()
+    assert note in disclosure
+    assert new_label.name in disclosure
