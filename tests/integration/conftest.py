@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.backends.sqlite3.creation import DatabaseCreation
 
+from labeling.signing import write_dev_credentials
 from newsroom.celery import app
 
 HERE = Path(__file__).resolve().parent
@@ -82,14 +83,23 @@ def _worker_database_url() -> str:
 
 @contextlib.contextmanager
 def _app_broker(url: str) -> Iterator[None]:
-    """Point this process's Celery app at `url`, with tasks really sent (not eager)."""
+    """Point this process's Celery app at `url`, with tasks really sent (not eager). Celery
+    reads CELERY_BROKER_URL from the environment before its own configuration, so that moves
+    too: otherwise a broker URL naming another Redis database than the tests' would leave this
+    process talking to one database and the worker to another."""
     previous = app.conf.broker_url, app.conf.task_always_eager
+    previous_env = os.environ.get("CELERY_BROKER_URL")
     _drop_broker_connections()
+    os.environ["CELERY_BROKER_URL"] = url
     app.conf.update(broker_url=url, task_always_eager=False)
     try:
         yield
     finally:
         _drop_broker_connections()
+        if previous_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = previous_env
         app.conf.update(broker_url=previous[0], task_always_eager=previous[1])
 
 
@@ -130,7 +140,26 @@ def worker_media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _worker(django_db_setup, worker_media_root, tmp_path_factory):
+def worker_signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Development signing credentials the worker signs renditions with (it reads them from
+    its environment at start); a test that signs in this process too uses `worker_signs`."""
+    keys = tmp_path_factory.mktemp("worker-keys")
+    write_dev_credentials(keys, organisation="Test Newsroom")
+    return keys
+
+
+@pytest.fixture
+def worker_signs(settings, worker_signing_keys: Path) -> Path:
+    """This process signs with the worker's credentials, so both trust the same renditions."""
+    settings.SIGNING_CERT_CHAIN = str(worker_signing_keys / "signing-chain.pem")
+    settings.SIGNING_KEY = str(worker_signing_keys / "signing-key.pem")
+    settings.SIGNING_TRUST_ANCHOR = ""
+    settings.NEWSROOM_NAME = "Test Newsroom"
+    return worker_signing_keys
+
+
+@pytest.fixture(scope="session")
+def _worker(django_db_setup, worker_media_root, worker_signing_keys, tmp_path_factory):
     broker_url = _broker_url()
     database_url = _worker_database_url()
     nodename = f"proofdesk-test-{uuid.uuid4().hex[:8]}@localhost"
@@ -143,6 +172,10 @@ def _worker(django_db_setup, worker_media_root, tmp_path_factory):
         "SECRET_KEY": "integration-test-not-secret",
         "STORAGE_BACKEND": "filesystem",
         "MEDIA_ROOT": str(worker_media_root),
+        "SIGNING_CERT_CHAIN": str(worker_signing_keys / "signing-chain.pem"),
+        "SIGNING_KEY": str(worker_signing_keys / "signing-key.pem"),
+        "SIGNING_TRUST_ANCHOR": "",
+        "NEWSROOM_NAME": "Test Newsroom",
         "PYTHONUNBUFFERED": "1",
     }
     with _app_broker(broker_url):

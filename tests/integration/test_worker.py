@@ -14,11 +14,16 @@ from django.db import transaction
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from incidents.models import Decision, HarmCategory, IncidentSource, Severity
+from incidents.services import Relabel, incident_decide, incident_report
+from labeling.models import Label, Rendition
+from labeling.tasks import rendition_render
 from newsroom.celery import app
 from review.models import Asset, AssetStatus
 from tests.conftest import client_for
 from tests.factories import jpeg_bytes
 from tests.integration.conftest import wait_until
+from tests.integrations.api_helpers import cleared_labeled_asset
 from workflow.services import asset_intake, asset_withdraw
 from workflow.tasks import asset_check
 
@@ -107,3 +112,36 @@ def test_check_for_a_withdrawn_asset_leaves_it_withdrawn(celery_worker, publishe
     events = AuditEvent.objects.for_object(asset)
     assert not events.filter(action="asset.checked").exists()
     assert events.latest("seq").action == "asset.withdraw"
+
+
+def test_a_relabel_is_re_signed_by_the_worker_after_commit(
+    celery_worker, published, worker_signs, make_asset, editor, standards
+):
+    """The relabel decision commits the new label; the worker, another process with its own
+    copy of the signing credentials, renders and signs the rendition for it."""
+    asset = cleared_labeled_asset(make_asset, editor)
+    incident = incident_report(
+        asset_id=asset.pk,
+        reported_by=editor,
+        harm_category=HarmCategory.MISLABELED,
+        severity=Severity.MEDIUM,
+        description="An illustration, not a depiction of events.",
+        source=IncidentSource.STAFF,
+    )
+    published.clear()
+    incident_decide(
+        incident_id=incident.pk,
+        actor=standards,
+        decision=Decision.RELABEL,
+        public_note="We relabeled this picture as an AI illustration.",
+        note="",
+        relabel=Relabel("ai-illustration"),
+    )
+    label = Label.objects.filter(asset=asset).latest("version")
+    renders = [m for m in published if m.task == rendition_render.name]
+    assert len(renders) == 1 and not renders[0].in_atomic_block
+    rendition_id = celery_worker.result(renders[0].id)
+    rendition = Rendition.objects.get(pk=rendition_id)
+    assert rendition.label == label and rendition.verification_state == "trusted"
+    signed = AuditEvent.objects.for_object(asset).filter(action="label.rendition_signed")
+    assert signed.count() == 2
