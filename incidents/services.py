@@ -361,13 +361,7 @@ def incident_emergency_takedown(
         description=description,
         source=IncidentSource.STAFF,
     )
-    return incident_decide(
-        incident_id=incident.pk,
-        actor=actor,
-        decision=Decision.TAKEDOWN,
-        public_note="",
-        note="Emergency takedown.",
-    )
+    return incident_take_down_now(incident_id=incident.pk, actor=actor)
 
 
 def takedown_confirm(*, asset_id: int, how: str) -> list[int]:

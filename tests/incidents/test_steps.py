@@ -19,12 +19,12 @@ from incidents.selectors import incident_markers, incident_steps, time_between
 from incidents.services import (
     IncidentRefused,
     incident_cms_notified,
-    incident_decide,
     incident_triage,
     public_report_receive,
 )
 from integrations.models import EventType, OutboxEvent
 from review.models import AssetStatus
+from tests.incidents.helpers import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -65,25 +65,13 @@ def test_triage_sets_the_severity_and_records_the_first_time(open_incident, stan
 def test_only_standards_triage_and_only_open_incidents(open_incident, editor, standards):
     with pytest.raises(IncidentRefused, match="Only standards"):
         incident_triage(incident_id=open_incident.pk, actor=editor, severity=Severity.LOW)
-    incident_decide(
-        incident_id=open_incident.pk,
-        actor=standards,
-        decision=Decision.NO_ACTION,
-        public_note="",
-        note="",
-    )
+    decide(open_incident, standards)
     with pytest.raises(IncidentRefused, match="already been decided"):
         incident_triage(incident_id=open_incident.pk, actor=standards, severity=Severity.LOW)
 
 
 def test_deciding_untriaged_counts_as_triage(open_incident, standards):
-    incident_decide(
-        incident_id=open_incident.pk,
-        actor=standards,
-        decision=Decision.NO_ACTION,
-        public_note="",
-        note="",
-    )
+    decide(open_incident, standards)
     open_incident.refresh_from_db()
     assert open_incident.triaged_at == open_incident.decided_at
     assert open_incident.triaged_by == standards
@@ -141,13 +129,7 @@ def test_take_down_now_is_for_standards_only(request, open_incident):
 
 
 def test_take_down_now_on_a_decided_incident_is_409(standards_client, open_incident, standards):
-    incident_decide(
-        incident_id=open_incident.pk,
-        actor=standards,
-        decision=Decision.NO_ACTION,
-        public_note="",
-        note="",
-    )
+    decide(open_incident, standards)
     response = standards_client.post(take_down_url(open_incident), {"confirm": "yes"})
     assert response.status_code == 409
     open_incident.asset.refresh_from_db()
@@ -168,13 +150,7 @@ def test_the_steps_of_a_takedown_with_their_times(open_incident, standards):
     with time_machine.travel(start + timedelta(minutes=3), tick=False):
         incident_triage(incident_id=open_incident.pk, actor=standards, severity=Severity.HIGH)
     with time_machine.travel(start + timedelta(minutes=12), tick=False):
-        incident_decide(
-            incident_id=open_incident.pk,
-            actor=standards,
-            decision=Decision.TAKEDOWN,
-            public_note="",
-            note="",
-        )
+        decide(open_incident, standards, Decision.TAKEDOWN)
     incident_cms_notified(incident_id=open_incident.pk, at=start + timedelta(minutes=13))
     # A second acknowledgement (another CMS) does not move the step.
     assert not incident_cms_notified(incident_id=open_incident.pk, at=start + timedelta(minutes=14))
@@ -207,13 +183,7 @@ def test_an_open_incident_shows_what_has_not_happened(open_incident):
 
 
 def test_no_action_tells_no_cms(open_incident, standards):
-    incident_decide(
-        incident_id=open_incident.pk,
-        actor=standards,
-        decision=Decision.NO_ACTION,
-        public_note="",
-        note="",
-    )
+    decide(open_incident, standards)
     assert list(steps_of(open_incident)) == ["Reported", "Triaged", "Decided"]
 
 
@@ -268,13 +238,7 @@ def test_markers_flag_open_reports_and_unconfirmed_takedowns(make_asset, editor,
     report(reported, editor)
     taken = make_asset(status=AssetStatus.PUBLISHED)
     incident = report(taken, editor)
-    incident_decide(
-        incident_id=incident.pk,
-        actor=standards,
-        decision=Decision.TAKEDOWN,
-        public_note="",
-        note="",
-    )
+    decide(incident, standards, Decision.TAKEDOWN)
     # Nothing live was confirmed at once; pretend a CMS still shows it.
     Incident.objects.filter(pk=incident.pk).update(takedown_confirmed_at=None)
 

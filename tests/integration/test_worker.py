@@ -14,14 +14,13 @@ from django.db import transaction
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from incidents.models import Decision, HarmCategory, IncidentSource, Severity
-from incidents.services import Relabel, incident_decide, incident_report
 from labeling.models import Label, Rendition
 from labeling.tasks import rendition_render
 from newsroom.celery import app
 from review.models import Asset, AssetStatus
 from tests.conftest import client_for
 from tests.factories import jpeg_bytes
+from tests.incidents.helpers import relabel_as, report_mislabeled
 from tests.integration.conftest import wait_until
 from tests.integrations.api_helpers import cleared_labeled_asset
 from workflow.services import asset_intake, asset_withdraw
@@ -120,23 +119,9 @@ def test_a_relabel_is_re_signed_by_the_worker_after_commit(
     """The relabel decision commits the new label; the worker, another process with its own
     copy of the signing credentials, renders and signs the rendition for it."""
     asset = cleared_labeled_asset(make_asset, editor)
-    incident = incident_report(
-        asset_id=asset.pk,
-        reported_by=editor,
-        harm_category=HarmCategory.MISLABELED,
-        severity=Severity.MEDIUM,
-        description="An illustration, not a depiction of events.",
-        source=IncidentSource.STAFF,
-    )
+    incident = report_mislabeled(asset, editor)
     published.clear()
-    incident_decide(
-        incident_id=incident.pk,
-        actor=standards,
-        decision=Decision.RELABEL,
-        public_note="We relabeled this picture as an AI illustration.",
-        note="",
-        relabel=Relabel("ai-illustration"),
-    )
+    relabel_as(incident, standards, "ai-illustration", "We relabeled this as an AI illustration.")
     label = Label.objects.filter(asset=asset).latest("version")
     renders = [m for m in published if m.task == rendition_render.name]
     assert len(renders) == 1 and not renders[0].in_atomic_block

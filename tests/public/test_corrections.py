@@ -14,9 +14,10 @@ from django.urls import reverse
 
 from consent.models import Person
 from incidents.models import Decision, HarmCategory, IncidentSource, Severity
-from incidents.services import Relabel, incident_decide, incident_report
+from incidents.services import incident_decide, incident_report
 from labeling.models import Label
 from review.models import Asset, AssetStatus
+from tests.incidents.helpers import relabel_as, report_mislabeled
 from tests.integrations.api_helpers import cleared_labeled_asset
 from tests.labeling.conftest import signing_keys
 from tests.readiness import make_ready_for_signoff
@@ -199,24 +200,10 @@ def test_a_relabel_shows_its_notice_and_the_new_label(
     make_asset, editor, standards, signing_keys, django_capture_on_commit_callbacks
 ):
     asset = cleared_labeled_asset(make_asset, editor)
-    incident = incident_report(
-        asset_id=asset.pk,
-        reported_by=editor,
-        harm_category=HarmCategory.MISLABELED,
-        severity=Severity.MEDIUM,
-        description="It is an illustration.",
-        source=IncidentSource.STAFF,
-    )
+    incident = report_mislabeled(asset, editor)
     note = "We relabeled this picture: it is an AI illustration, not AI-generated news imagery."
     with django_capture_on_commit_callbacks(execute=True):
-        incident_decide(
-            incident_id=incident.pk,
-            actor=standards,
-            decision=Decision.RELABEL,
-            public_note=note,
-            note="",
-            relabel=Relabel("ai-illustration"),
-        )
+        relabel_as(incident, standards, "ai-illustration", note)
     new_label = Label.objects.filter(asset=asset).latest("version")
     log = Client().get("/corrections/").content.decode()
     assert note in log and "Relabel" in log
