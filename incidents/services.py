@@ -89,9 +89,12 @@ def incident_report(
     severity: str,
     description: str,
     source: str,
+    reported_at: datetime | None = None,
 ) -> Incident:
     """Open an incident on an approved or published asset. `reported_by` is the desk member
     who reports it (required for staff reports), None for a report from the CMS or the public.
+    `reported_at` is now, unless the report came in earlier (a public report the desk matched
+    by hand): the times to act are counted from when the harm was reported.
     """
     _check_choice(harm_category, HarmCategory.values, "harm category")
     _check_choice(severity, Severity.values, "severity")
@@ -112,6 +115,7 @@ def incident_report(
         description=description,
         source=source,
         reported_by=reported_by,
+        reported_at=reported_at or timezone.now(),
     )
     audit_record(
         actor=reported_by,
@@ -544,6 +548,7 @@ def public_report_attach(*, report_id: int, asset_id: int, actor: User) -> Incid
         severity=PUBLIC_SEVERITY.get(HarmCategory(report.harm_category), Severity.MEDIUM),
         description=report.description or f"Reported from {report.url}",
         source=IncidentSource.PUBLIC,
+        reported_at=report.received_at,
     )
     PublicReport.objects.filter(pk=report.pk).update(incident=incident)
     audit_record(

@@ -235,13 +235,13 @@ def take_down_now(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpRe
     """The one-click takedown of an open report, before triage ends: the link asks for
     confirmation on a page of its own (no script needed), and the confirmation takes it down."""
     incident = get_incident_for_user(request.user, asset_pk=pk, incident_pk=incident_pk)
-    denial = incident_denial(request.user, incident.asset, IncidentAction.DECIDE, incident)
+    # The role here; the state (decided meanwhile, and by whom) under the service's lock.
+    denial = incident_denial(request.user, incident.asset, IncidentAction.DECIDE)
     if denial is not None:
+        return _page(request, incident.asset, status=403, error=denial.message)
+    if request.method == "GET" and incident.status != IncidentStatus.OPEN:
         return _page(
-            request,
-            incident.asset,
-            status=403 if denial.kind == "role" else 409,
-            error=denial.message,
+            request, incident.asset, status=409, error="This incident has already been decided."
         )
     context = {
         "incident": incident,

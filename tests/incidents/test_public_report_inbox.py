@@ -50,6 +50,9 @@ def test_standards_open_the_incident_on_the_asset_they_recognise(
     assert incident.harm_category == HarmCategory.CONSENT_WITHDRAWN
     assert incident.severity == Severity.HIGH  # as the form would have guessed
     assert incident.description == unmatched.description
+    # Reported when the reader sent it, not when the desk matched it: the times to act count
+    # from there.
+    assert incident.reported_at == unmatched.received_at
     assert response["Location"].endswith(f"#incident-{incident.pk}")
     attached = AuditEvent.objects.for_object(unmatched).get(
         action="incident.public_report_attached"

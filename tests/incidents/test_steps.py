@@ -131,7 +131,9 @@ def test_take_down_now_is_for_standards_only(request, open_incident):
 def test_take_down_now_on_a_decided_incident_is_409(standards_client, open_incident, standards):
     decide(open_incident, standards)
     response = standards_client.post(take_down_url(open_incident), {"confirm": "yes"})
-    assert response.status_code == 409
+    # Says who decided, and when: the other editor was quicker.
+    assertContains(response, f"{standards.username} decided “no action” at", status_code=409)
+    assert standards_client.get(take_down_url(open_incident)).status_code == 409
     open_incident.asset.refresh_from_db()
     assert open_incident.asset.status == AssetStatus.PUBLISHED
 
