@@ -78,6 +78,11 @@ class IncidentDecisionForm(forms.Form):
         label_field = self.fields["label_term"]
         assert isinstance(label_field, forms.ChoiceField)
         label_field.choices = [("", "Choose…"), *(label_choices or [])]
+        if not label_choices:
+            label_field.help_text = (
+                "No label fits this asset's classification. If the asset is synthetic after "
+                "all, correct its classification on the asset page first, then relabel."
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -168,6 +168,12 @@ def test_a_rendition_that_cannot_be_signed_is_recorded(
     assert mislabeled_report.decision == Decision.RELABEL
 
 
+def test_the_decide_form_says_when_no_label_fits(standards_client, open_incident):
+    # A plain capture: no term of the vocabulary fits until it is classified as synthetic.
+    url = reverse("incidents:asset_incidents", args=[open_incident.asset_id])
+    assertContains(standards_client.get(url), "No label fits this asset&#x27;s classification.")
+
+
 def test_the_decide_form_offers_the_labels_that_fit_and_relabels(
     standards_client, mislabeled_report, django_capture_on_commit_callbacks
 ):
