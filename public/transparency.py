@@ -67,13 +67,16 @@ def transparency(today: date | None = None) -> list[Month]:
     since = timezone.make_aware(datetime(first.year, first.month, 1))
 
     # An asset counts as labeled in the month of its first label (version 1), under its name.
-    labels = Label.objects.filter(version=1, created_at__gte=since).values_list(
-        "name", "created_at"
+    # Counted by the database: a busy desk labels thousands of assets a year.
+    labels = (
+        Label.objects.filter(version=1, created_at__gte=since)
+        .annotate(month=TruncMonth("created_at"))
+        .values_list("month", "name")
+        .annotate(n=Count("pk"))
     )
-    for name, created_at in labels:
-        month = months.get(_key(timezone.localtime(created_at)))
-        if month is not None:
-            month.labeled[name] = month.labeled.get(name, 0) + 1
+    for label_month, name, count in labels:
+        if (month := months.get(_key(label_month))) is not None:
+            month.labeled[name] = month.labeled.get(name, 0) + count
 
     reported = (
         Incident.objects.filter(reported_at__gte=since)
