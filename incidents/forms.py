@@ -10,6 +10,7 @@ from django import forms
 from incidents.models import Decision, HarmCategory, Severity
 from incidents.services import MAX_TEXT, Relabel
 from labeling.services import MAX_LABEL_TEXT
+from review.forms import IdField
 
 
 class IncidentReportForm(forms.Form):
@@ -132,7 +133,7 @@ class PublicReportActionForm(forms.Form):
     """On an unmatched public report in the inbox: which asset it is about, or set it aside."""
 
     action = forms.ChoiceField(choices=[("attach", "Open an incident"), ("dismiss", "Set aside")])
-    asset = forms.IntegerField(
+    asset = IdField(
         label="Asset number",
         required=False,
         min_value=1,

@@ -7,23 +7,23 @@ from incidents import views
 app_name = "incidents"
 
 urlpatterns = [
-    path("assets/<int:pk>/incidents/", views.asset_incidents, name="asset_incidents"),
-    path("assets/<int:pk>/incidents/report/", views.report, name="report"),
-    path("assets/<int:pk>/incidents/<int:incident_pk>/decide/", views.decide, name="decide"),
-    path("assets/<int:pk>/incidents/<int:incident_pk>/triage/", views.triage, name="triage"),
+    path("assets/<id:pk>/incidents/", views.asset_incidents, name="asset_incidents"),
+    path("assets/<id:pk>/incidents/report/", views.report, name="report"),
+    path("assets/<id:pk>/incidents/<id:incident_pk>/decide/", views.decide, name="decide"),
+    path("assets/<id:pk>/incidents/<id:incident_pk>/triage/", views.triage, name="triage"),
     path(
-        "assets/<int:pk>/incidents/<int:incident_pk>/take-down/",
+        "assets/<id:pk>/incidents/<id:incident_pk>/take-down/",
         views.take_down_now,
         name="take_down_now",
     ),
     path(
-        "assets/<int:pk>/incidents/emergency-takedown/",
+        "assets/<id:pk>/incidents/emergency-takedown/",
         views.emergency_takedown,
         name="emergency_takedown",
     ),
     path("incidents/", views.inbox, name="inbox"),
     path(
-        "incidents/public-reports/<int:report_pk>/",
+        "incidents/public-reports/<id:report_pk>/",
         views.public_report_action,
         name="public_report_action",
     ),

@@ -42,6 +42,7 @@ from integrations.models import TokenScope
 from integrations.publications import Answer, publication_report, publication_withdraw
 from labeling.models import Rendition
 from labeling.snippets import caption, html_snippet, json_ld
+from review.converters import MAX_DB_INT
 from review.models import Asset
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -279,9 +280,13 @@ def encode_cursor(asset_id: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("a"):
+        if not raw.startswith("a") or not raw[1:].isdigit():
             raise ValueError(raw)
-        return int(raw[1:])
+        asset_id = int(raw[1:])
+        # A forged cursor past what the database holds would fail inside the query.
+        if asset_id > MAX_DB_INT:
+            raise ValueError(raw)
+        return asset_id
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise HttpError(400, "The cursor is not one this API gave out.") from None
 

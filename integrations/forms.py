@@ -5,6 +5,7 @@ from django.conf import settings
 
 from integrations.endpoints import MAX_OVERLAP_HOURS
 from integrations.models import DeliveryStatus, EventType
+from review.forms import IdField
 
 
 class RotateSecretForm(forms.Form):
@@ -32,4 +33,4 @@ class LogFilterForm(forms.Form):
     type = forms.ChoiceField(
         label="Event", choices=[("", "Any event"), *EventType.choices], required=False
     )
-    asset = forms.IntegerField(label="Asset #", min_value=1, required=False)
+    asset = IdField(label="Asset #", min_value=1, required=False)

@@ -7,8 +7,8 @@ from provenance import views
 app_name = "provenance"
 
 urlpatterns = [
-    path("provenance/thumbnails/<int:pk>", views.thumbnail, name="thumbnail"),
+    path("provenance/thumbnails/<id:pk>", views.thumbnail, name="thumbnail"),
     path("provenance/trust/", views.trust_lists, name="trust"),
-    path("provenance/trust/<int:pk>/retire/", views.trust_retire, name="trust_retire"),
-    path("provenance/trust/rechecks/<int:pk>/", views.recheck_progress, name="recheck_progress"),
+    path("provenance/trust/<id:pk>/retire/", views.trust_retire, name="trust_retire"),
+    path("provenance/trust/rechecks/<id:pk>/", views.recheck_progress, name="recheck_progress"),
 ]

@@ -1,10 +1,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 
+from review.converters import MAX_DB_INT
 from review.models import AssetSource, AssetStatus
+
+
+class IdField(forms.IntegerField):
+    """A database id typed or posted back: a number the database can hold, or a form error
+    (an id past the BigAutoField range fails inside the query, a 500, on a related lookup)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_DB_INT)
+        super().__init__(**kwargs)
 
 
 class UploadForm(forms.Form):

@@ -22,6 +22,7 @@ from consent.models import (
     WaiverBasis,
 )
 from consent.services import PersonDetails, Scope, latest_statements
+from review.forms import IdField
 
 
 def split_list(text: str) -> list[str]:
@@ -63,7 +64,7 @@ class PartyAddForm(forms.Form):
     who = forms.ChoiceField(
         label="Who", choices=WHO_CHOICES, initial="existing", widget=forms.RadioSelect
     )
-    person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    person = IdField(required=False, widget=forms.HiddenInput)
     description = forms.CharField(
         label="Where they appear",
         max_length=300,
@@ -74,7 +75,7 @@ class PartyAddForm(forms.Form):
     email = forms.EmailField(label="E-mail", required=False)
     phone = forms.CharField(label="Phone", max_length=40, required=False)
     is_minor = forms.BooleanField(label="Under 18 (a guardian consents for them)", required=False)
-    guardian = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    guardian = IdField(required=False, widget=forms.HiddenInput)
     guardian_name = forms.CharField(label="Guardian's full name", max_length=200, required=False)
     guardian_email = forms.EmailField(label="Guardian's e-mail", required=False)
     guardian_phone = forms.CharField(label="Guardian's phone", max_length=40, required=False)
@@ -82,7 +83,7 @@ class PartyAddForm(forms.Form):
         label="This is a different person: create them anyway", required=False
     )
     # "Use this person" on a suggested duplicate: the form then adds the existing person.
-    use_person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    use_person = IdField(required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -176,7 +177,7 @@ class ConsentRecordForm(forms.Form):
     )
     # The record the form was built on (empty: the first one). A second submit of the same
     # form no longer matches the latest version and is refused by the service.
-    supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    supersedes = IdField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, party: Party, latest: ConsentRecord | None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -235,7 +236,7 @@ def _initial_for(party: Party, latest: ConsentRecord | None) -> dict[str, Any]:
 class PreviewForm(forms.Form):
     """The scope fields only, to show the exact text before anyone signs."""
 
-    statement = forms.IntegerField(required=False)
+    statement = IdField(required=False)
     uses = forms.CharField(required=False)
     channels = forms.CharField(required=False)
     territories = forms.CharField(required=False)

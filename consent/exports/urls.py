@@ -5,9 +5,9 @@ from django.urls import URLPattern, path
 from consent.exports import views
 
 urlpatterns: list[URLPattern] = [
-    path("assets/<int:pk>/consent.pdf", views.asset_pdf, name="asset_pdf"),
-    path("consent/people/<int:pk>/consent.pdf", views.person_pdf, name="person_pdf"),
+    path("assets/<id:pk>/consent.pdf", views.asset_pdf, name="asset_pdf"),
+    path("consent/people/<id:pk>/consent.pdf", views.person_pdf, name="person_pdf"),
     path("consent/exports/", views.exports, name="exports"),
-    path("consent/exports/<int:pk>/", views.export_progress, name="export_progress"),
-    path("consent/exports/<int:pk>/download/", views.export_download, name="export_download"),
+    path("consent/exports/<id:pk>/", views.export_progress, name="export_progress"),
+    path("consent/exports/<id:pk>/download/", views.export_download, name="export_download"),
 ]

@@ -9,10 +9,10 @@ from consent.remote import views
 
 urlpatterns: list[URLPattern] = [
     path(
-        "consent/parties/<int:party_pk>/links/",
+        "consent/parties/<id:party_pk>/links/",
         views.link_create,
         name="link_create",
     ),
-    path("consent/links/<int:pk>/cancel/", views.link_cancel, name="link_cancel"),
+    path("consent/links/<id:pk>/cancel/", views.link_cancel, name="link_cancel"),
     path("c/<str:token>/", views.remote_sign, name="remote_sign"),
 ]
