@@ -62,6 +62,7 @@ format: install
 bench: install
 	$(BIN)/python bench/queue_pages.py
 	$(BIN)/python bench/public_pages.py
+	$(BIN)/python bench/hostile_images.py
 	$(BIN)/python bench/upload_memory.py
 	$(BIN)/python bench/upload_memory.py --size-mb 500  # under the limit: checked in a child process
 	$(BIN)/python bench/consent_pdf.py

@@ -278,11 +278,14 @@ class Signing:
     witness_name: str = ""
     ip_address: str | None = None
     user_agent: str = ""
+    # The signature already decoded and checked (`signature_from_data_url`) by a caller that
+    # must do it before taking a lock: decoding someone's image is never done holding a row.
+    signature: Evidence | None = None
 
 
 def _evidence_for(signing: Signing) -> tuple[Evidence | None, Evidence | None]:
     if signing.method in SIGNED_ON_SCREEN:
-        return signature_from_data_url(signing.signature_data_url), None
+        return signing.signature or signature_from_data_url(signing.signature_data_url), None
     if signing.method == ConsentMethod.UPLOADED_RELEASE:
         return None, evidence_from_upload(signing.evidence, verbal=False)
     if signing.method == ConsentMethod.VERBAL:

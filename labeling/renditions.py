@@ -19,7 +19,7 @@ from typing import IO, Any
 import c2pa
 import pillow_heif
 from django.conf import settings
-from PIL import Image, ImageOps, PngImagePlugin
+from PIL import ImageOps, PngImagePlugin
 
 from labeling.badge import burn_badge, disclosure_slate
 from labeling.models import BadgeOutcome, Classification, Label, ManifestPlacement
@@ -28,6 +28,7 @@ from labeling.snippets import disclosure_url
 from provenance.reader import reader_context
 from provenance.states import IPTC_DST_PREFIX
 from provenance.xmp import xmp_packet
+from review.images import ImageTooLarge, untrusted_image
 from review.models import Asset, MediaKind
 
 DISCLOSURE_ASSERTION = "org.proofdesk.disclosure"
@@ -163,10 +164,14 @@ def _labeled_image(
 ) -> tuple[bytes, str, BadgeResultLike]:
     register_heif_opener()
     try:
-        with Image.open(io.BytesIO(original)) as opened:
+        with untrusted_image(io.BytesIO(original), max_pixels=settings.RENDER_MAX_PIXELS) as opened:
             image = ImageOps.exif_transpose(opened)
             image.load()
-    except Exception as exc:  # Pillow raises many kinds on hostile input (bombs, broken chunks)
+    except ImageTooLarge as exc:
+        raise RenditionError(
+            f"{exc} Export a smaller version of the image, upload it and label that one."
+        ) from None
+    except Exception as exc:  # Pillow raises many kinds on hostile input (broken chunks, …)
         raise RenditionError(f"The image could not be decoded: {exc}") from None
     result = burn_badge(image, label.name)
     out_type = media_type if media_type in IMAGE_OUTPUTS else "image/jpeg"

@@ -87,6 +87,10 @@ RATELIMIT_VIEW = "public.views.rate_limited"
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 # Reports sent through the public form, per client address.
 PUBLIC_REPORT_RATE_LIMIT = env.str("PUBLIC_REPORT_RATE_LIMIT", default="5/h")
+# A remote consent link's page: per client address (any request), and per link for the posts
+# (each decodes a signature). A person signing needs a handful.
+REMOTE_CONSENT_RATE_LIMIT = env.str("REMOTE_CONSENT_RATE_LIMIT", default="60/m")
+REMOTE_CONSENT_SIGN_RATE_LIMIT = env.str("REMOTE_CONSENT_SIGN_RATE_LIMIT", default="10/m")
 
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
@@ -254,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
 # under var/dev-keys; production uses the newsroom CA's. Without them renditions are refused.
 SIGNING_CERT_CHAIN = env.str("SIGNING_CERT_CHAIN", default="")
 SIGNING_KEY = env.str("SIGNING_KEY", default="")
+# The largest image Proofdesk decodes to draw on (a labeled rendition, a PDF thumbnail). Decoding
+# takes about 4 bytes a pixel, more with the copies rendering makes: 50 megapixels covers
+# every camera a newsroom uses; past it the desk is asked for a smaller export.
+RENDER_MAX_PIXELS = env.int("RENDER_MAX_PIXELS", default=50_000_000)
 # The newsroom's root, if the chain does not end in it.
 SIGNING_TRUST_ANCHOR = env.str("SIGNING_TRUST_ANCHOR", default="")
 NEWSROOM_NAME = env.str("NEWSROOM_NAME", default="Proofdesk Demo Newsroom")

@@ -9,19 +9,22 @@ import hashlib
 import io
 import logging
 import re
-import warnings
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, ImageChops, ImageFile, ImageSequence
+from PIL import ImageChops, ImageFile, ImageSequence
 
 from consent.errors import ConsentError
 from consent.evidence.recordings import DamagedRecording, check_recording
+from review.images import ImageTooLarge, untrusted_image
 from review.intake import SNIFF_BYTES, IntakeError, sniff_media_type
 
 logger = logging.getLogger(__name__)
 
 MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
+# The signature pad draws at most about 1800×600 device pixels; a signature announcing more
+# than this is not one, and decoding it is the attack (a 13000² PNG fits in 656 KB).
+MAX_SIGNATURE_PIXELS = 4_000_000
 MAX_EVIDENCE_BYTES = 200 * 1024 * 1024
 # A drawn signature has ink on at least this share of the pad's pixels: a click is not a name.
 MIN_INK_RATIO = 0.002
@@ -56,7 +59,7 @@ def signature_from_data_url(data_url: str) -> Evidence:
     if len(data) > MAX_SIGNATURE_BYTES:
         raise ConsentError("The signature image is too large.")
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with untrusted_image(io.BytesIO(data), max_pixels=MAX_SIGNATURE_PIXELS) as image:
             if image.format != "PNG":
                 raise ConsentError("The signature must be a PNG image.")
             rgba = image.convert("RGBA")
@@ -67,7 +70,11 @@ def signature_from_data_url(data_url: str) -> Evidence:
             ink = ImageChops.multiply(visible, dark).histogram()[255]
     except ConsentError:
         raise
-    except Exception:  # Pillow raises many kinds on hostile input (bombs, broken chunks)
+    except ImageTooLarge:
+        raise ConsentError(
+            "The signature image is too large to be a signature; clear it and sign again."
+        ) from None
+    except Exception:  # Pillow raises many kinds on hostile input (broken chunks, …)
         raise ConsentError("The signature could not be read; clear it and sign again.") from None
     if ink < max(1, int(width * height * MIN_INK_RATIO)):
         raise ConsentError("Sign in the box first: the signature is empty.")
@@ -139,6 +146,8 @@ def evidence_from_upload(upload: UploadedFile | None, *, verbal: bool) -> Eviden
 
 # A multi-page TIFF scan: every page is decoded, up to this many.
 MAX_RELEASE_PAGES = 100
+# A page scanned at 600 dpi on A3 is about 70 megapixels: Pillow's own limit, made explicit.
+MAX_RELEASE_PIXELS = 89_478_485
 
 
 def _check_image(upload: UploadedFile, media_type: str) -> None:
@@ -153,30 +162,28 @@ def _check_image(upload: UploadedFile, media_type: str) -> None:
         ImageFile.LOAD_TRUNCATED_IMAGES = False
     upload.seek(0)
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; decoding such an
-            # image would take gigabytes, so the warning counts as the error it announces.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as image:
-                if image.format not in IMAGE_FORMATS.get(media_type, set()):
+        with untrusted_image(upload, max_pixels=MAX_RELEASE_PIXELS) as image:
+            if image.format not in IMAGE_FORMATS.get(media_type, set()):
+                raise ConsentError(
+                    "The image could not be read as the type its content announces; "
+                    "scan or photograph the release again."
+                )
+            for page, frame in enumerate(ImageSequence.Iterator(image)):
+                if page >= MAX_RELEASE_PAGES:
                     raise ConsentError(
-                        "The image could not be read as the type its content announces; "
-                        "scan or photograph the release again."
+                        f"The scan has more than {MAX_RELEASE_PAGES} pages; upload the "
+                        "release as a PDF."
                     )
-                for page, frame in enumerate(ImageSequence.Iterator(image)):
-                    if page >= MAX_RELEASE_PAGES:
-                        raise ConsentError(
-                            f"The scan has more than {MAX_RELEASE_PAGES} pages; upload the "
-                            "release as a PDF."
-                        )
-                    frame.load()
+                # Each page of a TIFF has its own size: check it before decoding it.
+                width, height = frame.size
+                if width * height > MAX_RELEASE_PIXELS:
+                    raise ImageTooLarge(width, height, MAX_RELEASE_PIXELS)
+                frame.load()
     except ConsentError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except ImageTooLarge as exc:
         raise ConsentError(
-            "The image is too large to check (over "
-            f"{(Image.MAX_IMAGE_PIXELS or 0) // 1_000_000} megapixels); scan it at a lower "
-            "resolution."
+            f"The image is too large to check: {exc} Scan it at a lower resolution."
         ) from None
     except Exception:  # Pillow raises many kinds on damaged input (OSError, ValueError, …)
         raise ConsentError(

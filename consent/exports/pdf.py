@@ -53,6 +53,7 @@ from consent.models import (
     Party,
     Person,
 )
+from review.images import untrusted_image
 from review.models import Asset, MediaKind
 
 logger = logging.getLogger(__name__)
@@ -263,7 +264,10 @@ def _thumbnail(asset: Asset) -> tuple[str, str]:
         kind = MediaKind(asset.media_kind).label.lower()
         return "", f"No thumbnail for {kind} media: identify the file by its SHA-256."
     try:
-        with asset.file.open("rb") as handle, Image.open(handle) as image:
+        with (
+            asset.file.open("rb") as handle,
+            untrusted_image(handle, max_pixels=settings.RENDER_MAX_PIXELS) as image,
+        ):
             # draft() lets JPEG decode at a reduced scale: a 24-megapixel photo costs a
             # fraction of its full size in memory.
             image.draft("RGB", (THUMBNAIL_EDGE, THUMBNAIL_EDGE))
@@ -271,7 +275,7 @@ def _thumbnail(asset: Asset) -> tuple[str, str]:
             small = ImageOps.exif_transpose(image).convert("RGB")
             buffer = io.BytesIO()
             small.save(buffer, format="JPEG", quality=82)
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except (OSError, ValueError, Image.DecompressionBombError):  # ImageTooLarge too
         logger.warning("asset %s: no thumbnail for the consent PDF", asset.pk, exc_info=True)
         return "", "Thumbnail unavailable: the stored file could not be read as an image."
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), ""

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from consent.errors import ConsentError, ConsentLinkError, LinkProblem
+from consent.evidence.files import signature_from_data_url
 from consent.evidence.records import text_sha256
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, ConsentStatement, Party
 from consent.services import Scope, Signing, consent_record_create, statement_text
@@ -141,6 +142,9 @@ def consent_link_sign(
     `shown_sha256` is the hash of the text the page showed: a link lives for days, and if the
     asset's description changed meanwhile the stored text would not be what the person read,
     so they are asked to read it again instead."""
+    # Before the link's lock: a bad signature is refused without holding the row, and a
+    # hostile one (a decompression bomb) never runs while a second device waits on it.
+    signature = signature_from_data_url(signing.signature_data_url)
     with transaction.atomic():
         link = (
             ConsentLink.objects.select_for_update()
@@ -173,6 +177,7 @@ def consent_link_sign(
                 signature_data_url=signing.signature_data_url,
                 ip_address=signing.ip_address,
                 user_agent=signing.user_agent,
+                signature=signature,
             ),
             supersedes=latest,
         )

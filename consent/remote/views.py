@@ -8,6 +8,7 @@ Django's request log.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBase, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import get_callable, reverse
@@ -28,6 +29,7 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from consent.errors import ConsentError, ConsentLinkError, LinkProblem
 from consent.evidence.records import text_sha256
@@ -253,7 +255,27 @@ def _done_page(request: HtmxHttpRequest, record: ConsentRecord) -> HttpResponse:
     return render(request, "consent/remote_done.html", context)
 
 
+def _link_key(group: str, request: HttpRequest) -> str:
+    """The link a request is for, as a rate-limit key: its token's digest, never the token."""
+    match = request.resolver_match
+    token = str(match.kwargs.get("token", "")) if match is not None else ""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _remote_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.REMOTE_CONSENT_RATE_LIMIT)
+
+
+def _remote_sign_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.REMOTE_CONSENT_SIGN_RATE_LIMIT)
+
+
+# Strangers reach this page: per address for any request, and per link for the posts (a
+# signature is decoded on each), so neither one address nor a botnet on one link can make the
+# server decode without end. Settings: REMOTE_CONSENT_RATE_LIMIT, …_SIGN_RATE_LIMIT.
 @csrf_exempt  # the check runs in `_csrf_protect` below, which keeps the path out of the log
+@ratelimit(key="ip", rate=_remote_rate, block=True)
+@ratelimit(key=_link_key, rate=_remote_sign_rate, method="POST", block=True)
 @_token_in_url
 @_csrf_protect
 def remote_sign(request: HtmxHttpRequest, token: str) -> HttpResponse:
