@@ -270,12 +270,22 @@ def _remote_sign_rate(group: str, request: HttpRequest) -> str:
     return str(settings.REMOTE_CONSENT_SIGN_RATE_LIMIT)
 
 
-# Strangers reach this page: per address for any request, and per link for the posts (a
-# signature is decoded on each), so neither one address nor a botnet on one link can make the
-# server decode without end. Settings: REMOTE_CONSENT_RATE_LIMIT, …_SIGN_RATE_LIMIT.
+def _rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Strangers reach these pages: limited per address for any request, and per link for the
+    posts (a signature is decoded on each), so neither one address nor a botnet on one link
+    makes the server decode without end. Settings: REMOTE_CONSENT_RATE_LIMIT, …_SIGN_RATE_LIMIT.
+    """
+    per_link: Callable[..., HttpResponse] = ratelimit(
+        key=_link_key, rate=_remote_sign_rate, method="POST", block=True
+    )(view)
+    limited: Callable[..., HttpResponse] = ratelimit(key="ip", rate=_remote_rate, block=True)(
+        per_link
+    )
+    return limited
+
+
 @csrf_exempt  # the check runs in `_csrf_protect` below, which keeps the path out of the log
-@ratelimit(key="ip", rate=_remote_rate, block=True)
-@ratelimit(key=_link_key, rate=_remote_sign_rate, method="POST", block=True)
+@_rate_limited
 @_token_in_url
 @_csrf_protect
 def remote_sign(request: HtmxHttpRequest, token: str) -> HttpResponse:
