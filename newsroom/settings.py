@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view parses a body: strangers' bodies are refused or capped unread (and the
+    # CSRF check, which reads request.POST, runs in the view phase, after this).
+    "review.middleware.AnonymousBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -184,6 +187,9 @@ if MEDIA_SERVE_MODE not in {"django", "x-accel", "x-sendfile"}:
 # Uploads: everything goes to a temporary file (never held in memory) through a handler that
 # hashes while it streams and stops at the limit.
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=500 * 1024 * 1024)
+# The largest body someone without a session may send (the login form, the public report, a
+# remote consent signature, a CMS API call): a signature is at most 2 MB, base64 adds a third.
+ANONYMOUS_MAX_BODY = env.int("ANONYMOUS_MAX_BODY", default=4 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_HANDLERS = ["review.intake.HashingUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from public import views
+from review.middleware import accepts_anonymous_body
 
 app_name = "public"
 
@@ -12,7 +13,7 @@ urlpatterns = [
     path("policy/<slug:slug>/history/", views.policy_versions, name="policy_history"),
     path("policy/<slug:slug>/v<id:version>/", views.policy_detail, name="policy_version"),
     path("labels/", views.labels, name="labels"),
-    path("report/", views.report, name="report"),
+    path("report/", accepts_anonymous_body(views.report), name="report"),
     path("transparency/", views.transparency_page, name="transparency"),
     path("corrections/", views.corrections, name="corrections"),
     path("corrections/feed/", views.corrections_feed, name="corrections_feed"),

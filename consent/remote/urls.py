@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from consent.remote import views
+from review.middleware import accepts_anonymous_body
 
 urlpatterns: list[URLPattern] = [
     path(
@@ -14,5 +15,5 @@ urlpatterns: list[URLPattern] = [
         name="link_create",
     ),
     path("consent/links/<id:pk>/cancel/", views.link_cancel, name="link_cancel"),
-    path("c/<str:token>/", views.remote_sign, name="remote_sign"),
+    path("c/<str:token>/", accepts_anonymous_body(views.remote_sign), name="remote_sign"),
 ]
