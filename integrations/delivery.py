@@ -38,6 +38,7 @@ from integrations.models import (
     WebhookEndpoint,
 )
 from integrations.signing import signature_headers, valid_secrets
+from integrations.webhook_urls import webhook_session
 
 # Deliveries a worker may still attempt automatically.
 OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
@@ -100,7 +101,7 @@ def post_event(endpoint: WebhookEndpoint, event: OutboxEvent, now: datetime) -> 
         # No redirects: the signature is for this URL, and a 3xx is the receiver's mistake to
         # fix (it is retried like any other failure). stream=True so a huge answer is never
         # read whole: only its first bytes are kept.
-        response = requests.post(
+        response = webhook_session().post(
             endpoint.url,
             data=body.encode(),
             headers=headers,

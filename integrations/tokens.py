@@ -19,6 +19,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from integrations.models import ApiToken, Integration, TokenScope, WebhookEndpoint
 from integrations.signing import generate_secret
+from integrations.webhook_urls import UnsafeWebhookUrl, check_webhook_url
 
 TOKEN_PREFIX = "pd_"
 # "pd_" and 8 characters of the random part: enough to tell tokens apart in a list, far too
@@ -154,6 +155,10 @@ def integration_create(
             URLValidator(schemes=["http", "https"])(webhook_url)
         except ValidationError:
             raise CredentialsError(f"{webhook_url!r} is not an http(s) URL.") from None
+        try:
+            check_webhook_url(webhook_url)
+        except UnsafeWebhookUrl as exc:
+            raise CredentialsError(str(exc)) from None
     chosen = _clean_scopes(scopes)
     try:
         with transaction.atomic():

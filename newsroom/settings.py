@@ -310,6 +310,9 @@ WEBHOOK_RETRY_SCHEDULE: list[float] = [
 WEBHOOK_RETRY_JITTER = env.float("WEBHOOK_RETRY_JITTER", default=0.2)
 # requests' (connect, read) timeouts; the read timeout bounds each wait for the receiver.
 WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.05)
+# Webhooks to loopback addresses (and over plain http to them): for a receiver on the same
+# machine during development and tests. Never in production: integrations.webhook_urls.
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=DEBUG)
 WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
 # A claimed attempt whose worker died is tried again after this long (longer than any POST).
 WEBHOOK_CLAIM_LEASE_SECONDS = env.int("WEBHOOK_CLAIM_LEASE_SECONDS", default=300)

@@ -9,6 +9,8 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("SECURE_COOKIES", "false")
+# The suite's webhook receivers listen on 127.0.0.1 (and only there).
+os.environ.setdefault("WEBHOOK_ALLOW_LOOPBACK", "true")
 
 from newsroom.settings import *  # noqa: E402,F403
 from newsroom.settings import DATABASES  # noqa: E402

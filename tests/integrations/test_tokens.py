@@ -81,14 +81,14 @@ def run(*args: str) -> str:
 
 
 def test_create_integration_prints_token_and_secret_as_json():
-    output = json.loads(run("Main CMS", "--webhook-url", "https://cms.example/hooks", "--json"))
+    output = json.loads(run("Main CMS", "--webhook-url", "https://127.0.0.1:9443/hooks", "--json"))
     assert set(output) == {"token", "webhook_secret"}
     integration = Integration.objects.get(name="Main CMS")
     token = ApiToken.objects.get(integration=integration)
     assert token.token_sha256 == hashlib.sha256(output["token"].encode()).hexdigest()
     assert sorted(token.scopes) == ["assets:publish", "assets:read"]
     endpoint = WebhookEndpoint.objects.get(integration=integration)
-    assert endpoint.url == "https://cms.example/hooks"
+    assert endpoint.url == "https://127.0.0.1:9443/hooks"
     assert endpoint.secret == output["webhook_secret"]
     assert output["webhook_secret"].startswith("whsec_")
     assert len(base64.b64decode(output["webhook_secret"].removeprefix("whsec_"))) == 32
@@ -106,7 +106,7 @@ def test_without_a_webhook_url_there_is_no_secret_nor_endpoint():
 
 
 def test_without_json_it_prints_a_message_for_people():
-    output = run("Main CMS", "--webhook-url", "https://cms.example/hooks")
+    output = run("Main CMS", "--webhook-url", "https://127.0.0.1:9443/hooks")
     token = next(word for word in output.split() if word.startswith("pd_"))
     assert ApiToken.objects.get().token_sha256 == hashlib.sha256(token.encode()).hexdigest()
     assert "shown only now" in output
