@@ -4,6 +4,7 @@ environment. The defaults run on one machine: SQLite, tasks in-process, files un
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import django_stubs_ext
@@ -54,10 +55,13 @@ INSTALLED_APPS = [
     "integrations",
     "incidents",
     "ninja",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,7 +74,28 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Turns django-ratelimit's refusal into RATELIMIT_VIEW's 429 (public pages).
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: answers a locked-out login attempt.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Logging in -------------------------------------------------------------------------------
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one user name from one address, that
+# pair is locked out for AXES_COOLOFF_MINUTES (a lockout per user name alone would let anyone
+# lock a colleague out). Every failure is kept (axes' access failure log, in the admin).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Password reset by e-mail (Django's): posts per client address, and how long a link works.
+PASSWORD_RESET_RATE_LIMIT = env.str("PASSWORD_RESET_RATE_LIMIT", default="5/h")
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "review.http.client_address"
 
 # --- Takedowns ------------------------------------------------------------------------------
 # How long the CMS has to confirm a takedown (every live publication withdrawn) before the
@@ -86,8 +111,13 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 PUBLIC_RATE_LIMIT = env.str("PUBLIC_RATE_LIMIT", default="120/m")
 RATELIMIT_VIEW = "public.views.rate_limited"
 # Behind a reverse proxy every request comes from the proxy's address: name the header the proxy
-# sets with the client's (e.g. HTTP_X_REAL_IP), or the limits count everyone together.
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+# sets (overwriting whatever the client sent) with the client's address, e.g. HTTP_X_REAL_IP.
+# The rate limits, the login lockout and the address recorded with a remote consent all use
+# it; left at REMOTE_ADDR behind a proxy they would all see the proxy.
+CLIENT_IP_META_KEY = env.str(
+    "CLIENT_IP_META_KEY", default=env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+)
+RATELIMIT_IP_META_KEY = "review.http.client_address"
 # Reports sent through the public form, per client address.
 PUBLIC_REPORT_RATE_LIMIT = env.str("PUBLIC_REPORT_RATE_LIMIT", default="5/h")
 # A remote consent link's page: per client address (any request), and per link for the posts
@@ -133,7 +163,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -205,6 +238,26 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# The Content-Security-Policy of every HTML page (django-csp): scripts and styles from this site
+# only, no inline script or style, no eval; nothing framed, posted elsewhere or loaded from a
+# CDN. Data URLs for images (signature previews, PDF thumbnails). Uploaded media keep their own,
+# stricter sandbox policy (review.media), which the middleware leaves as it is.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -213,6 +266,15 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Served over https (SECURE_COOKIES, the default): browsers are told to stay on https for a
+    # year, and plain http is redirected (but for the load balancer's health check).
+    SECURE_HSTS_SECONDS = env.int(
+        "SECURE_HSTS_SECONDS", default=31_536_000 if SESSION_COOKIE_SECURE else 0
+    )
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,9 @@ fragment, and the client's address for the audit trail."""
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -20,6 +23,20 @@ def wants_fragment(request: HtmxHttpRequest) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address recorded with consent and exports. REMOTE_ADDR only: a forwarded header is
-    the client's to forge unless a trusted proxy rewrites it (set that up in the front server)."""
+    """The client's address: from CLIENT_IP_META_KEY, the header a trusted reverse proxy sets
+    (and overwrites), or REMOTE_ADDR without one. Never a header the client could have written
+    unless the settings name it; a value that is not an address is ignored."""
+    key = settings.CLIENT_IP_META_KEY
+    value = (request.META.get(key) or "").split(",")[0].strip()
+    if key != "REMOTE_ADDR":
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR") or None
+
+
+def client_address(request: HttpRequest) -> str:
+    """The same, as the rate limits and the login lockout take it (RATELIMIT_IP_META_KEY,
+    AXES_CLIENT_IP_CALLABLE): always a string."""
+    return client_ip(request) or ""

@@ -59,3 +59,22 @@ def browser_context_args(browser_context_args, live_server):
         "base_url": live_server.url,
         "viewport": {"width": 1280, "height": 900},
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request):
+    """Every browser test also checks that its pages run under the Content-Security-Policy:
+    a refused script, style or handler shows in the console, and fails the test."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused: list[str] = []
+
+    def note(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(f"{message.text} at {message.location}")
+
+    page.on("console", note)
+    yield
+    assert refused == [], refused

@@ -1,0 +1,41 @@
+/* Small behaviours that used to be inline handlers, which the Content-Security-Policy forbids.
+   Delegated from the document, so they work on fragments htmx swaps in too.
+
+   data-select-on-focus            the field's text is selected when it gets focus
+   data-copy="ID"                  the button copies the field ID's value to the clipboard
+   data-enter-stays                Enter in the field does not submit its form
+   data-disable-on-submit          the form's submit button is disabled once it is sent */
+(function () {
+  "use strict";
+
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("[data-select-on-focus]")) field.select();
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) return;
+    var input = document.getElementById(button.dataset.copy);
+    if (!input) return;
+    input.select();
+    // The clipboard API needs HTTPS (or localhost); elsewhere the selection is copied the old way.
+    (navigator.clipboard ? navigator.clipboard.writeText(input.value) : Promise.reject())
+      .catch(function () { document.execCommand("copy"); })
+      .then(function () { button.textContent = "Copied"; });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key === "Enter" && field.matches && field.matches("[data-enter-stays]")) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("[data-disable-on-submit]")) return;
+    var button = form.querySelector("[type=submit]");
+    if (button) button.disabled = true;
+  });
+})();
