@@ -9,6 +9,7 @@ thread read and write rows while the browser waits. It must be set before any qu
 from __future__ import annotations
 
 import os
+from typing import Any
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -88,7 +88,9 @@ def test_a_forgotten_password_is_reset_by_e_mail(ana):
     assert sent.status_code == 302
     [message] = mail.outbox
     assert message.to == ["ana@newsroom.example"]
-    link = re.search(r"https?://[^/]+(/password/reset/[^\s]+/)", message.body).group(1)
+    found = re.search(r"https?://[^/]+(/password/reset/[^\s]+/)", str(message.body))
+    assert found is not None
+    link = found.group(1)
     form = client.get(link, follow=True)
     assert "Choose a new password" in form.content.decode()
     new = "a much longer passphrase 2026"
