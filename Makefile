@@ -39,6 +39,7 @@ seed: migrate
 
 # The laptop default: SQLite under var/, tasks in-process, DEBUG on.
 run: seed
+	DEBUG=1 $(BIN)/python manage.py recover --startup
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole suite. CI sets DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis); the

@@ -306,6 +306,14 @@ PROVENANCE_DETECTORS: list[str] = env.list(
 PROVENANCE_DETECTOR_TIMEOUT = env.float("PROVENANCE_DETECTOR_TIMEOUT", default=20.0)
 # A check still running after this long is re-queued by the periodic sweep.
 CHECK_STUCK_AFTER_SECONDS = env.int("CHECK_STUCK_AFTER_SECONDS", default=600)
+# A message a worker took and never acknowledged (the worker was killed) goes back to the queue
+# after this long on Redis: just past the longest task (a check's hard limit is
+# CHECK_STUCK_AFTER_SECONDS - 60), instead of Redis's default hour. Countdowns must stay below it
+# (WEBHOOK_COUNTDOWN_MAX_SECONDS) or Redis would hand the waiting task out twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CHECK_STUCK_AFTER_SECONDS + 60}
+# Upload temporary files older than this are left over from a server killed mid-upload:
+# `manage.py recover` removes them.
+UPLOAD_TEMP_MAX_AGE_HOURS = env.int("UPLOAD_TEMP_MAX_AGE_HOURS", default=6)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "review.tasks.sweep_stuck_checks", "schedule": 300.0},
     "trust-files-watch": {"task": "provenance.tasks.trust_files_watch", "schedule": 300.0},
@@ -379,8 +387,11 @@ WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
 # A claimed attempt whose worker died is tried again after this long (longer than any POST).
 WEBHOOK_CLAIM_LEASE_SECONDS = env.int("WEBHOOK_CLAIM_LEASE_SECONDS", default=300)
 # Retries due within this many seconds are sent to the broker with a countdown; later ones
-# are queued by the periodic sweep (kept well under Redis's one-hour visibility timeout).
-WEBHOOK_COUNTDOWN_MAX_SECONDS = env.int("WEBHOOK_COUNTDOWN_MAX_SECONDS", default=900)
+# are queued by the periodic sweep (kept under the broker's visibility timeout, above).
+WEBHOOK_COUNTDOWN_MAX_SECONDS = env.int(
+    "WEBHOOK_COUNTDOWN_MAX_SECONDS",
+    default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] - 120,
+)
 # The sweep leaves deliveries alone until they are this overdue (their countdown is on its way).
 WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=30)
 WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=1000)

@@ -61,7 +61,7 @@ from workflow.services import (
     asset_intake,
     comment_add,
 )
-from workflow.tasks import tasks_run_in_process
+from workflow.tasks import asset_check, tasks_run_in_process
 
 
 @staff_required
@@ -341,7 +341,12 @@ def recheck_provenance(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
         return workflow_response(
             request, asset.pk, status=403, error="Your role cannot re-run provenance checks."
         )
-    provenance_request_recheck(asset_id=asset.pk, actor=acting_user(request))
+    if asset.status == AssetStatus.CHECKING:
+        # Stuck in its intake check (a server killed mid-check): the whole check, which moves
+        # it on to review, not only a new provenance report.
+        asset_check.delay(asset.pk, "recheck")
+    else:
+        provenance_request_recheck(asset_id=asset.pk, actor=acting_user(request))
     # In-process tasks (no broker) have run by now; a worker may take a moment.
     return workflow_response(
         request,
