@@ -37,6 +37,7 @@ from bench.queue_pages import (  # noqa: E402  (the path above first)
     explicit_timestamps,
     own_database,
     percentile,
+    print_page_table,
     query_counts,
     seed_users,
     time_requests,
@@ -240,17 +241,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         f"{os.cpu_count()} CPUs, DEBUG off, in-process django.test.Client"
     )
     print()
-    header = ("page", f"SQL @ {small}", f"SQL @ {total:,}", "p50 ms", "p95 ms", "max ms")
-    widths = (30, 9, 12, 8, 8, 8)
-    for cells in [header, tuple("-" * w for w in widths)] + [
-        (name, a, b, f"{p50:.1f}", f"{p95:.1f}", f"{top:.1f}") for name, a, b, p50, p95, top in rows
-    ]:
-        print(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-            )
-        )
+    print_page_table(rows, small=small, total=total)
     grew = [r[0] for r in rows if r[1] != r[2]]
     if grew:
         print("WARNING: the query count changed with the archive on: " + ", ".join(grew))

@@ -297,6 +297,24 @@ def _fmt_counts(counts: set[int]) -> str:
     return str(min(counts)) if len(counts) == 1 else f"{min(counts)}-{max(counts)}"
 
 
+def print_page_table(
+    rows: list[tuple[str, str, str, float, float, float]], *, small: int, total: int
+) -> None:
+    """One row per page: its SQL count with the small and the full data set, and its times."""
+    header = ("page", f"SQL @ {small}", f"SQL @ {total:,}", "p50 ms", "p95 ms", "max ms")
+    widths = (30, 9, 12, 8, 8, 8)
+    lines = [header, tuple("-" * w for w in widths)] + [
+        (name, a, b, f"{p50:.1f}", f"{p95:.1f}", f"{top:.1f}") for name, a, b, p50, p95, top in rows
+    ]
+    for cells in lines:
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            )
+        )
+
+
 def run(args: argparse.Namespace, workdir: Path) -> None:
     import django
 
@@ -357,23 +375,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         f"{os.cpu_count()} CPUs, DEBUG off, in-process django.test.Client"
     )
     print()
-    header = ("page", f"SQL @ {small}", f"SQL @ {total:,}", "p50 ms", "p95 ms", "max ms")
-    widths = (30, 9, 12, 8, 8, 8)
-    print(
-        "  ".join(
-            h.ljust(w) if i == 0 else h.rjust(w)
-            for i, (h, w) in enumerate(zip(header, widths, strict=True))
-        )
-    )
-    print("  ".join("-" * w for w in widths))
-    for name, small_q, big_q, p50, p95, top in rows:
-        cells = (name, small_q, big_q, f"{p50:.1f}", f"{p95:.1f}", f"{top:.1f}")
-        print(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-            )
-        )
+    print_page_table(rows, small=small, total=total)
     print()
     print(
         "SQL @ N: queries per request with N assets on the desk (the deep page exists only "
