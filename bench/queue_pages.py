@@ -138,7 +138,10 @@ def seed_assets(cast: Cast, *, start: int, stop: int, rng: random.Random) -> Non
 
     uploaders = [*cast.reporters, cast.second_editor]
     statuses = AssetStatus.values
-    status_weights = [1, 1, 6, 2, 3, 4, 1, 1]  # most of a desk is waiting or done
+    # Most of a desk is waiting or done; a takedown is rare. One weight per status, by name, so a
+    # new status cannot silently shift the others.
+    weights = {"in_review": 6, "changes_requested": 2, "approved": 3, "published": 4}
+    status_weights = [weights.get(status, 1) for status in statuses]
     now = timezone.now()
     with explicit_timestamps():
         for batch_start in range(start, stop, BATCH):
