@@ -91,7 +91,7 @@ def people_visible_to(user: AnyUser) -> QuerySet[Person]:
     )
 
 
-# --- fetch and check: 404 when missing, 403 when not the user's to see -----------------------
+# --- fetch and check: 404 when missing or not the user's to see, 403 for the wrong role -------
 
 
 def asset_for_consent(user: AnyUser, pk: int) -> Asset:
@@ -125,14 +125,11 @@ def alert_for_user(user: AnyUser, pk: int) -> ConsentAlert:
 
 
 def person_for_user(user: AnyUser, pk: int) -> Person:
-    person = Person.objects.select_related("guardian").filter(pk=pk).first()
+    require(may_use_people(user), "Your role does not work with consent.")
+    # 404 alike for someone not on file and someone on file the user may not see.
+    person = people_visible_to(user).select_related("guardian").filter(pk=pk).first()
     if person is None:
         raise Http404("No such person.")
-    require(may_use_people(user), "Your role does not work with consent.")
-    require(
-        people_visible_to(user).filter(pk=person.pk).exists(),
-        "This person is not on any asset whose consent you may see.",
-    )
     return person
 
 

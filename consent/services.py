@@ -38,7 +38,7 @@ from consent.models import (
     WaiverBasis,
 )
 from consent.notify import notify_consent_lapsed
-from consent.selectors import person_duplicates
+from consent.selectors import people_visible_to, person_duplicates
 from review.access import can_grant_waiver
 from review.events import asset_changed_send
 from review.models import Asset, AssetStatus
@@ -625,7 +625,9 @@ def party_add_new_person(
 ) -> Party:
     """Create a person (and, for a minor, their new guardian) and add them to the asset, all or
     nothing. Someone with the same e-mail, phone or name is refused as a possible duplicate
-    unless the user confirmed that this is someone else."""
+    unless the user confirmed that this is someone else. Only the people the actor may see
+    count: telling a reporter that an e-mail is on file for someone they may not see would
+    answer who is on file to anyone who types addresses (legal's people list shows lookalikes)."""
     if guardian is not None and new_guardian is not None:
         raise ConsentError("Pick the guardian or enter a new one, not both.")
     if not is_minor and (guardian is not None or new_guardian is not None):
@@ -636,7 +638,13 @@ def party_add_new_person(
         Asset.objects.select_for_update().get(pk=asset_id)
         if not allow_duplicate:
             matches = [
-                d.person.pk for d in person_duplicates(person.full_name, person.email, person.phone)
+                d.person.pk
+                for d in person_duplicates(
+                    person.full_name,
+                    person.email,
+                    person.phone,
+                    among=people_visible_to(actor),
+                )
             ]
             if matches:
                 raise PossibleDuplicate(

@@ -8,7 +8,6 @@ forms and the POSTs the server accepts both ask it. This module fetches labeling
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.roles import AnyUser
@@ -24,10 +23,9 @@ def require_vocabulary_manager(user: AnyUser) -> None:
 
 
 def get_rendition_for_user(user: AnyUser, pk: int) -> Rendition:
-    """A rendition of an asset the user may see: 404 if there is none, 403 otherwise."""
+    """A rendition of an asset the user may see; 404 alike when there is none or it is not
+    theirs to see."""
     rendition = Rendition.objects.select_related("asset").filter(pk=pk).first()
-    if rendition is None:
+    if rendition is None or not can_view_asset(user, rendition.asset):
         raise Http404("No such rendition.")
-    if not can_view_asset(user, rendition.asset):
-        raise PermissionDenied("You do not have access to this asset.")
     return rendition

@@ -171,12 +171,11 @@ def visible_assets(user: AnyUser) -> QuerySet[Asset]:
 
 
 def get_asset_for_user(user: AnyUser, pk: int) -> Asset:
-    """Fetch an asset the user may see: 404 if there is none, 403 if it is not theirs to see."""
+    """Fetch an asset the user may see, or answer 404 alike whether there is none or it is not
+    theirs to see: a different answer would tell anyone which asset ids exist."""
     asset = Asset.objects.select_related("uploaded_by").filter(pk=pk).first()
-    if asset is None:
+    if asset is None or not can_view_asset(user, asset):
         raise Http404("No such asset.")
-    if not can_view_asset(user, asset):
-        raise PermissionDenied("You do not have access to this asset.")
     return asset
 
 

@@ -285,17 +285,9 @@ def party_add(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
                 allow_duplicate=data["allow_duplicate"],
             )
     except services.PossibleDuplicate as exc:
-        # Only the matches this user may see are named; the others are counted.
         shown = list(visible.filter(pk__in=exc.matches).order_by("full_name", "pk"))
         failure = Failure("add", str(exc), bound=form)
-        return _consent_response(
-            request,
-            asset,
-            failure=failure,
-            status=409,
-            duplicates=shown,
-            hidden_duplicates=len(exc.matches) - len(shown),
-        )
+        return _consent_response(request, asset, failure=failure, status=409, duplicates=shown)
     except ConsentError as exc:
         failure = Failure("add", str(exc), bound=form)
         return _consent_response(request, asset, failure=failure, status=400)
@@ -619,14 +611,14 @@ def people_pick(request: HtmxHttpRequest) -> HttpResponse:
 @staff_required
 @require_GET
 def people_duplicates(request: HtmxHttpRequest) -> HttpResponse:
-    """While a new person is typed in: who on file may be the same human."""
+    """While a new person is typed in: who among the people this user may see may be the same
+    human. Never a count of the others: that would tell anyone whether an e-mail is on file."""
     _require_people(request)
     name = request.GET.get("full_name", "")
     email = request.GET.get("email", "")
     phone = request.GET.get("phone", "")
     shown = person_duplicates(name, email, phone, among=people_visible_to(request.user))
-    hidden = len(person_duplicates(name, email, phone)) - len(shown)
-    context = {"duplicates": [d.person for d in shown], "hidden_duplicates": hidden}
+    context = {"duplicates": [d.person for d in shown]}
     return render(request, "consent/asset.html#duplicates", context)
 
 

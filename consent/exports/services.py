@@ -46,10 +46,8 @@ def person_for_export(user: AnyUser, pk: int) -> Person:
 def export_for_user(user: AnyUser, pk: int) -> ConsentExport:
     """A bulk export the user may follow and download: the one who asked for it, or legal."""
     export = ConsentExport.objects.select_related("requested_by").filter(pk=pk).first()
-    if export is None:
+    if export is None or not (export.requested_by_id == user.pk or can_export_consent(user)):
         raise Http404("No such export.")
-    if not (export.requested_by_id == user.pk or can_export_consent(user)):
-        raise PermissionDenied("Only legal and the person who asked for it can see this export.")
     return export
 
 

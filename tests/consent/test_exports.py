@@ -235,10 +235,11 @@ def test_download_for_legal_only_and_audited(legal, legal_client, story, reporte
     url = reverse("consent:export_download", args=[export.pk])
     other_legal = UserFactory(username="lou_legal", roles=[Role.LEGAL])
 
-    assert reporter_client.get(url).status_code == 403
+    # Not theirs: as if there were no such export (a 403 would tell which ids exist).
+    assert reporter_client.get(url).status_code == 404
     assert reporter_client.get(
         reverse("consent:export_progress", args=[export.pk])
-    ).status_code == (403)
+    ).status_code == (404)
     for user in (legal, other_legal):
         response = client_for(user).get(url)
         assert response.status_code == 200

@@ -139,7 +139,7 @@ def test_ingredient_tree_and_thumbnails_are_shown_and_access_checked(
     assert response["Content-Type"] == "image/jpeg"
     assert response["Content-Security-Policy"].startswith("default-src 'none'")
     # Another reporter may not see this asset, nor its thumbnails.
-    assert other_reporter_client.get(thumbs[0]).status_code == 403
+    assert other_reporter_client.get(thumbs[0]).status_code == 404
 
 
 def test_oversized_file_is_recorded_unreadable_with_the_reason(asset, settings):

@@ -125,7 +125,7 @@ def test_demo_queue_shows_reporters_their_own_and_editors_everything(logins):
     assert INCOMPLETE in reporter_queue
     assert theirs.original_filename not in reporter_queue
     assert logins["reporter"].get(reverse("review:asset_detail", args=[theirs.pk])).status_code == (
-        403
+        404
     )
 
     editor_queue = logins["editor"].get(QUEUE)
