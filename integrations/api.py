@@ -55,8 +55,11 @@ The newsroom's clearance of synthetic and possibly-synthetic media, for the CMS.
 **Authentication.** Every operation except the download takes a per-integration token:
 `Authorization: Bearer pd_…` (made by `manage.py create_integration`, shown once). A token has
 scopes: `assets:read` (list and read clearances, incidents) and `assets:publish` (report
-publications and unpublications). A missing, unknown, expired or revoked token gets `401` with
-`WWW-Authenticate: Bearer`; a token without the operation's scope gets `403`.
+publications and unpublications). An asset the desk has never cleared (still in review,
+rejected, withdrawn) is answered as one that does not exist (`404`) unless the token also has
+`assets:read-uncleared`, which shows it with the reasons it is not cleared. A missing,
+unknown, expired or revoked token gets `401` with `WWW-Authenticate: Bearer`; a token without
+the operation's scope gets `403`.
 
 **Downloads.** The clearance of a cleared asset carries download links for the signed, labeled
 rendition. They need no token (many fetchers cannot send one): a signature in the link binds
@@ -263,8 +266,16 @@ PUBLISH = _scoped(TokenScope.PUBLISH)
 AUTH_PROBLEMS: dict[int, Any] = {400: Problem, 401: Problem, 403: Problem}
 
 
-def _get_asset(asset_id: int) -> Asset:
-    asset = Asset.objects.filter(pk=asset_id).first()
+def _reads_uncleared(request: HttpRequest) -> bool:
+    return TokenScope.READ_UNCLEARED in request_token(request).scopes
+
+
+def _get_asset(request: HttpRequest, asset_id: int) -> Asset:
+    """The asset, if this token may know of it: one the desk cleared at some point, or any
+    with the `assets:read-uncleared` scope. Otherwise the answer is the one for an id that
+    does not exist, so that a token cannot walk ids to learn what the desk is working on."""
+    assets = clearance_reads.assets_for_token(read_uncleared=_reads_uncleared(request))
+    asset = assets.filter(pk=asset_id).first()
     if asset is None:
         raise Http404(f"There is no asset {asset_id}.")
     return asset
@@ -347,13 +358,14 @@ def list_cleared_assets(request: HttpRequest, params: Query[AssetListParams]) ->
     summary="An asset's clearance",
     description="Whether the CMS may publish the asset and, when it may, the label to show "
     "and links to the signed rendition. Provenance and consent come as summaries without "
-    "personal data.",
+    "personal data. An asset never cleared is `404` unless the token has "
+    "`assets:read-uncleared`.",
     url_name="asset_clearance",
     tags=["assets"],
     **READ,
 )
 def get_asset_clearance(request: HttpRequest, asset_id: int) -> dict[str, Any]:
-    detail = clearance_reads.clearance_detail(_get_asset(asset_id))
+    detail = clearance_reads.clearance_detail(_get_asset(request, asset_id))
     asset, signoff = detail.asset, detail.clearance.signoff
     label = rendition = None
     if detail.label is not None:
@@ -420,7 +432,7 @@ def get_asset_clearance(request: HttpRequest, asset_id: int) -> dict[str, Any]:
     **READ,
 )
 def list_asset_incidents(request: HttpRequest, asset_id: int) -> dict[str, Any]:
-    _get_asset(asset_id)
+    _get_asset(request, asset_id)
     return {"items": incident_api_items(asset_id=asset_id)}
 
 
@@ -470,6 +482,7 @@ def report_publication(
 ) -> HttpResponse:
     answer = publication_report(
         integration=request_token(request).integration,
+        read_uncleared=_reads_uncleared(request),
         asset_id=asset_id,
         cms_reference=body.cms_reference,
         public_url=body.public_url,
@@ -495,6 +508,7 @@ def report_unpublication(
 ) -> HttpResponse:
     answer = publication_withdraw(
         integration=request_token(request).integration,
+        read_uncleared=_reads_uncleared(request),
         asset_id=asset_id,
         cms_reference=body.cms_reference,
         reason=body.reason,

@@ -43,7 +43,7 @@ class BearerToken(HttpBearer):
     openapi_description = (
         "A per-integration API token, sent as `Authorization: Bearer pd_…`. Tokens are shown "
         "once when made (`manage.py create_integration`), carry scopes (`assets:read`, "
-        "`assets:publish`) and can be revoked or expire."
+        "`assets:publish`, `assets:read-uncleared`) and can be revoked or expire."
     )
 
     def __init__(self, scope: str) -> None:

@@ -314,6 +314,17 @@ class ClearanceDetail:
     consent: ConsentSummary
 
 
+def assets_for_token(*, read_uncleared: bool) -> QuerySet[Asset]:
+    """The assets a CMS token may know of: those the desk has cleared at some point (it keeps
+    seeing one whose clearance was revoked since, so that it learns of the revocation), or
+    every asset when the token has `assets:read-uncleared`. A filter, so that the check costs
+    no query of its own."""
+    if read_uncleared:
+        return Asset.objects.all()
+    ever = SignOff.objects.filter(asset_id=OuterRef("pk"), cleared_at__isnull=False)
+    return Asset.objects.filter(Exists(ever))
+
+
 def clearance_detail(asset: Asset) -> ClearanceDetail:
     """Everything the clearance endpoint shows, in a fixed number of queries. Label and
     rendition only for a cleared asset: the CMS has no use for wording that is not approved."""

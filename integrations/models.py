@@ -31,6 +31,13 @@ class Integration(models.Model):
 class TokenScope(models.TextChoices):
     READ = "assets:read", "Read cleared assets and their clearance"
     PUBLISH = "assets:publish", "Report publications and unpublications"
+    # Assets the desk never cleared (in review, rejected, withdrawn) are the newsroom's own
+    # business: without this scope the API answers for them as for ids that do not exist.
+    READ_UNCLEARED = "assets:read-uncleared", "Also read assets never cleared, with their story"
+
+
+# What a token gets unless asked otherwise: everything a CMS needs to publish, nothing more.
+DEFAULT_SCOPES = (TokenScope.READ.value, TokenScope.PUBLISH.value)
 
 
 class ApiToken(models.Model):

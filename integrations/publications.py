@@ -23,7 +23,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from incidents.services import takedown_confirm
 from integrations.api_schemas import PublicationOut
-from integrations.clearance import approved_rendition_sha256, clearance_of
+from integrations.clearance import approved_rendition_sha256, assets_for_token, clearance_of
 from integrations.errors import IdempotencyKeyReused, NotCleared, NotFound, ReferenceLive
 from integrations.models import IdempotencyRecord, Integration, Publication
 from review.models import Asset, AssetStatus
@@ -67,6 +67,8 @@ def _idempotent(
     digest: str,
     asset_id: int,
     write: Callable[[Asset], Answer],
+    *,
+    read_uncleared: bool,
 ) -> Answer:
     replayed = _replay(integration, key, digest)
     if replayed is not None:
@@ -76,7 +78,10 @@ def _idempotent(
             # The lock orders this request against a twin with the same key for the same asset
             # (and against a void or second approval of the asset): the twin waits here, then
             # finds the first one's record below instead of writing again.
-            asset = Asset.objects.select_for_update().filter(pk=asset_id).first()
+            # An asset never cleared is, for a token without `assets:read-uncleared`, one that
+            # does not exist: a 409 with its reasons would tell what the desk is working on.
+            assets = assets_for_token(read_uncleared=read_uncleared)
+            asset = assets.select_for_update().filter(pk=asset_id).first()
             if asset is None:
                 raise NotFound(f"There is no asset {asset_id}.")
             replayed = _replay(integration, key, digest)
@@ -123,6 +128,7 @@ def publication_report(
     cms_reference: str,
     public_url: str,
     idempotency_key: str,
+    read_uncleared: bool = False,
 ) -> Answer:
     """The CMS published a cleared asset at `public_url`. Refused with the reasons when the
     asset is not cleared (it may have been voided a moment ago)."""
@@ -182,7 +188,9 @@ def publication_report(
         return Answer(201, publication_body(publication, asset))
 
     digest = request_sha256("publication", asset_id, body)
-    return _idempotent(integration, idempotency_key, digest, asset_id, write)
+    return _idempotent(
+        integration, idempotency_key, digest, asset_id, write, read_uncleared=read_uncleared
+    )
 
 
 def publication_withdraw(
@@ -192,6 +200,7 @@ def publication_withdraw(
     cms_reference: str,
     reason: str,
     idempotency_key: str,
+    read_uncleared: bool = False,
 ) -> Answer:
     """The CMS took down what it published under `cms_reference`. The asset's status stays as
     it is: the desk decides what happens to the asset itself (corrections, takedowns)."""
@@ -233,7 +242,9 @@ def publication_withdraw(
         return Answer(200, publication_body(publication, asset))
 
     digest = request_sha256("unpublication", asset_id, body)
-    return _idempotent(integration, idempotency_key, digest, asset_id, write)
+    return _idempotent(
+        integration, idempotency_key, digest, asset_id, write, read_uncleared=read_uncleared
+    )
 
 
 def takedown_confirm_if_nothing_live(asset: Asset, *, how: str) -> list[int]:

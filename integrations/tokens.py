@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from integrations.models import ApiToken, Integration, TokenScope, WebhookEndpoint
+from integrations.models import DEFAULT_SCOPES, ApiToken, Integration, TokenScope, WebhookEndpoint
 from integrations.signing import generate_secret
 from integrations.webhook_urls import UnsafeWebhookUrl, check_webhook_url
 
@@ -138,7 +138,7 @@ class NewIntegration:
 def integration_create(
     *,
     name: str,
-    scopes: Iterable[str] = TokenScope.values,
+    scopes: Iterable[str] = DEFAULT_SCOPES,
     webhook_url: str = "",
     actor: User | None = None,
 ) -> NewIntegration:

@@ -144,7 +144,7 @@ def manager_client(integrations_manager):
 
 # --- CMS API (tokens, clearance, publications, downloads) -----------------------------------
 
-from integrations.models import TokenScope  # noqa: E402
+from integrations.models import DEFAULT_SCOPES, TokenScope  # noqa: E402
 from integrations.tokens import token_create  # noqa: E402
 from tests.integrations.api_helpers import ApiClient  # noqa: E402
 
@@ -180,3 +180,15 @@ def cms_api(make_token) -> ApiClient:
 def reader_api(make_token) -> ApiClient:
     """The CMS with a read-only token."""
     return ApiClient(make_token(TokenScope.READ))
+
+
+@pytest.fixture
+def default_api(make_token) -> ApiClient:
+    """The CMS with the scopes a new integration gets: it knows only assets cleared once."""
+    return ApiClient(make_token(*DEFAULT_SCOPES))
+
+
+@pytest.fixture
+def uncleared_reader_api(make_token) -> ApiClient:
+    """The CMS with a read-only token that may also read assets the desk never cleared."""
+    return ApiClient(make_token(TokenScope.READ, TokenScope.READ_UNCLEARED))

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from consent.models import PartyRole, WaiverBasis
 from consent.services import party_add, person_create, waiver_grant
-from integrations.models import EventType, OutboxEvent
+from integrations.models import DEFAULT_SCOPES, EventType, OutboxEvent, TokenScope
 from integrations.outbox import iso
+from integrations.tokens import integration_create
 from review.models import AssetStatus
 from signoff.services import signoff_recheck, signoff_void
 from tests.consent.helpers import record_consent
@@ -79,8 +80,8 @@ def test_a_cleared_plain_capture_needs_no_label(make_asset, editor, reader_api):
     assert data["label"] is None and data["rendition"] is None
 
 
-def test_an_asset_in_review_is_not_cleared_with_the_gate_reasons(asset, reader_api):
-    data = clearance(reader_api, asset.pk)
+def test_an_asset_in_review_is_not_cleared_with_the_gate_reasons(asset, uncleared_reader_api):
+    data = clearance(uncleared_reader_api, asset.pk)
     assert data["clearance"] == {
         "status": "not_cleared",
         "reasons": [
@@ -94,15 +95,15 @@ def test_an_asset_in_review_is_not_cleared_with_the_gate_reasons(asset, reader_a
     assert data["consent"] == {"complete": False, "parties": 0, "waived": 0}
 
 
-def test_a_ready_but_unapproved_asset_says_only_that_it_is_unapproved(asset, reader_api):
+def test_a_ready_but_unapproved_asset_says_only_that_it_is_unapproved(asset, uncleared_reader_api):
     make_ready_for_signoff(asset)
-    assert clearance(reader_api, asset.pk)["clearance"]["reasons"] == [
+    assert clearance(uncleared_reader_api, asset.pk)["clearance"]["reasons"] == [
         "The asset has not been approved by an editor."
     ]
 
 
 def test_a_real_person_depicted_waits_for_the_second_approval(
-    asset, editor, reporter, legal, reader_api
+    asset, editor, reporter, legal, uncleared_reader_api
 ):
     make_ready_for_signoff(asset)
     person = person_create(actor=reporter, full_name="Known Person")
@@ -114,7 +115,7 @@ def test_a_real_person_depicted_waits_for_the_second_approval(
         justification="Reporting on the deepfake of this public figure itself.",
     )
     clear(asset, editor)
-    data = clearance(reader_api, asset.pk)
+    data = clearance(uncleared_reader_api, asset.pk)
     assert data["clearance"]["status"] == "pending_second_approval"
     assert data["clearance"]["reasons"] == [
         "A real person is depicted: legal or standards must also approve."
@@ -137,9 +138,11 @@ def test_a_voided_signoff_takes_the_clearance_away(make_asset, editor, reader_ap
     ("status", "reason"),
     [(AssetStatus.REJECTED, "The asset was rejected."), (AssetStatus.WITHDRAWN, "withdrawn")],
 )
-def test_a_rejected_or_withdrawn_asset_is_not_cleared(make_asset, reader_api, status, reason):
+def test_a_rejected_or_withdrawn_asset_is_not_cleared(
+    make_asset, uncleared_reader_api, status, reason
+):
     asset = make_asset(status=status)
-    reasons = clearance(reader_api, asset.pk)["clearance"]["reasons"]
+    reasons = clearance(uncleared_reader_api, asset.pk)["clearance"]["reasons"]
     assert len(reasons) == 1 and reason in reasons[0]
 
 
@@ -191,13 +194,13 @@ def test_the_clearance_takes_a_fixed_number_of_queries(
     assert len(one_party) == len(four_parties) == 6  # no label, no rendition
 
 
-def test_an_uncleared_clearance_takes_a_fixed_number_of_queries(asset, reader_api):
-    reader_api.get(f"/api/v1/assets/{asset.pk}")
+def test_an_uncleared_clearance_takes_a_fixed_number_of_queries(asset, uncleared_reader_api):
+    uncleared_reader_api.get(f"/api/v1/assets/{asset.pk}")
     make_ready_for_signoff(asset)
     # token, asset, sign-off, parties, records; the gate: report, acknowledgement,
     # classification, label, parties, records; the newest report
     with CaptureQueriesContext(connection) as queries:
-        clearance(reader_api, asset.pk)
+        clearance(uncleared_reader_api, asset.pk)
     assert len(queries) == 12
 
 
@@ -523,15 +526,15 @@ def test_the_list_takes_a_fixed_number_of_queries(make_asset, editor, reader_api
 # --- incidents ---------------------------------------------------------------------------
 
 
-def test_an_asset_without_incidents_lists_none(asset, reader_api):
-    response = reader_api.get(f"/api/v1/assets/{asset.pk}/incidents")
+def test_an_asset_without_incidents_lists_none(asset, uncleared_reader_api):
+    response = uncleared_reader_api.get(f"/api/v1/assets/{asset.pk}/incidents")
     assert response.status_code == 200
     assert json.loads(response.content) == {"items": []}
-    assert_problem(reader_api.get("/api/v1/assets/999999/incidents"), 404, "not-found")
+    assert_problem(uncleared_reader_api.get("/api/v1/assets/999999/incidents"), 404, "not-found")
 
 
 def test_incidents_list_reports_and_decisions_without_personal_data(
-    make_asset, editor, standards, reader_api
+    make_asset, editor, standards, uncleared_reader_api
 ):
     from incidents.models import Decision, HarmCategory, IncidentSource, Severity
     from incidents.services import incident_decide, incident_report
@@ -560,7 +563,7 @@ def test_incidents_list_reports_and_decisions_without_personal_data(
     still_open = report(asset, "A reader says the crowd was added.")
     report(other, "Not this asset's.")
 
-    response = reader_api.get(f"/api/v1/assets/{asset.pk}/incidents")
+    response = uncleared_reader_api.get(f"/api/v1/assets/{asset.pk}/incidents")
     assert response.status_code == 200
     items = json.loads(response.content)["items"]
     assert [(i["id"], i["type"], i["status"]) for i in items] == [
@@ -572,3 +575,56 @@ def test_incidents_list_reports_and_decisions_without_personal_data(
     body = response.content.decode()
     for private in (editor.username, standards.username, "crowd was added", "checked with"):
         assert private not in body
+
+
+# --- what a token may know of (issue 13, item 9) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status",
+    [AssetStatus.IN_REVIEW, AssetStatus.REJECTED, AssetStatus.WITHDRAWN, AssetStatus.CHECKING],
+)
+def test_an_asset_never_cleared_is_answered_as_a_missing_one(make_asset, default_api, status):
+    asset = make_asset(status=status, story_ref="secret-investigation")
+    missing = asset.pk + 1000
+    for path in ("/api/v1/assets/{}", "/api/v1/assets/{}/incidents"):
+        seen = default_api.get(path.format(asset.pk))
+        unseen = default_api.get(path.format(missing))
+        assert seen.status_code == unseen.status_code == 404
+        assert seen.json()["detail"] == f"There is no asset {asset.pk}."
+        assert seen.json() == {**unseen.json(), "detail": f"There is no asset {asset.pk}."}
+        assert b"secret-investigation" not in seen.content
+
+
+def test_publishing_an_asset_never_cleared_is_a_404_without_its_reasons(
+    make_asset, default_api, cms_api
+):
+    asset = make_asset(status=AssetStatus.IN_REVIEW)
+    body = {"cms_reference": "a-1", "public_url": "https://news.example/a-1"}
+    path = f"/api/v1/assets/{asset.pk}/publications"
+    refused = default_api.post(path, body, key="k")
+    assert refused.status_code == 404 and "reasons" not in refused.json()
+    withdrawn = {"cms_reference": "a-1", "reason": "Pulled."}
+    unpublished = default_api.post(
+        path.replace("publications", "unpublications"), withdrawn, key="u"
+    )
+    assert unpublished.status_code == 404
+    # A token granted more (cms_api has every scope) learns why.
+    told = cms_api.post(path, body, key="k")
+    assert told.status_code == 409 and told.json()["reasons"]
+
+
+def test_an_asset_cleared_once_stays_visible_after_its_clearance_is_revoked(
+    make_asset, editor, reader_api
+):
+    asset = cleared_plain_asset(make_asset, editor)
+    signoff_void(asset_id=asset.pk, reason="Consent revoked.", actor=editor)
+    response = reader_api.get(f"/api/v1/assets/{asset.pk}")
+    assert response.status_code == 200
+    assert response.json()["clearance"]["status"] == "not_cleared"
+
+
+def test_a_new_integration_cannot_read_uncleared_assets_unless_granted():
+    made = integration_create(name="Wagtail")
+    assert made.token.scopes == sorted(DEFAULT_SCOPES)
+    assert TokenScope.READ_UNCLEARED not in made.token.scopes

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integrations.models import TokenScope
+from integrations.models import DEFAULT_SCOPES, TokenScope
 from integrations.tokens import CredentialsError, integration_create
 
 
@@ -20,9 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--webhook-url", default="", metavar="URL")
         parser.add_argument(
             "--scopes",
-            default=",".join(TokenScope.values),
+            default=",".join(DEFAULT_SCOPES),
             metavar="SCOPES",
-            help=f"Comma-separated, from: {', '.join(TokenScope.values)} (default: all).",
+            help=f"Comma-separated, from: {', '.join(TokenScope.values)} "
+            f"(default: {','.join(DEFAULT_SCOPES)}).",
         )
         parser.add_argument(
             "--json",
