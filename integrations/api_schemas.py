@@ -19,11 +19,18 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict
 from integrations.downloads import Part
 from review.models import AssetStatus
 
-# Explicit ASCII ranges only: Python, the Rust engine pydantic uses and the ECMA 262 dialect of
+# Explicit ranges only: Python, the Rust engine pydantic uses and the ECMA 262 dialect of
 # JSON Schema differ on what `.`, `\s` and `\w` match, and they must agree on the contract.
-# \t-\r is tab, line feed, vertical tab, form feed, carriage return.
-ONE_LINE_PATTERN = r"^[^\t-\r ]([^\t-\r]*[^\t-\r ])?$"  # no line breaks, trimmed
-NOT_BLANK_PATTERN = r"[^\t-\r ]"  # somewhere a character other than ASCII white space
+# \x00-\x1f and \x7f-\x9f are the control characters (tab, line breaks, escape...), \xa0 the
+# no-break space, \u2028 and \u2029 Unicode's line and paragraph separators.
+ONE_LINE_PATTERN = (  # no control characters or line breaks, trimmed
+    r"^[^\x00-\x20\x7f-\xa0\u2028\u2029]"
+    r"([^\x00-\x1f\x7f-\x9f\u2028\u2029]*[^\x00-\x20\x7f-\xa0\u2028\u2029])?$"
+)
+# Free text over several lines: tabs and line breaks, but no other control character, and
+# somewhere a character that is not a space.
+_TEXT_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+NOT_BLANK_PATTERN = rf"^{_TEXT_CHAR}*[^\x00-\x20\x7f-\xa0]{_TEXT_CHAR}*$"
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
 # An absolute http(s) URL: a host name or IPv4 address, an optional port, then printable ASCII
 # (RFC 3986: anything else is percent-encoded; an international domain name as punycode).

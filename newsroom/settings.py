@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "template_partials",
     "accounts",
     "audit",
+    # Before review, whose admin replaces django-otp's for authenticator devices.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "review",
     "provenance",
     "consent",
@@ -66,6 +69,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether this session gave an authenticator code (request.user.is_verified) ...
+    "django_otp.middleware.OTPMiddleware",
+    # ... and, if a code is due, nothing else until it is given (review/two_factor.py).
+    "review.two_factor.TwoFactorMiddleware",
     # Before any view parses a body: strangers' bodies are refused or capped unread (and the
     # CSRF check, which reads request.POST, runs in the view phase, after this).
     "review.middleware.AnonymousBodyMiddleware",
@@ -97,6 +104,10 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False  # the failure log above is the record; no INFO line per login
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "review.http.client_address"
+# Two-factor sign-in with an authenticator app (review/two_factor.py): open to everyone,
+# required for these roles (comma-separated; the README suggests "legal,admin").
+TWO_FACTOR_REQUIRED_ROLES: list[str] = env.list("TWO_FACTOR_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Proofdesk")
 
 # --- Takedowns ------------------------------------------------------------------------------
 # How long the CMS has to confirm a takedown (every live publication withdrawn) before the

@@ -181,6 +181,11 @@ def test_malformed_json_is_a_400_problem(cleared, cms_api):
         # Refused, not trimmed: the schema says so, and a trimmed reference is another one.
         ({**BODY, "cms_reference": " cms-4711"}, "body.cms_reference"),
         ({**BODY, "cms_reference": "cms\n4711"}, "body.cms_reference"),
+        # Control characters and Unicode line separators (schemathesis had \x06 and \u2028
+        # accepted): a reference shown on the desk and in the audit log stays one plain line.
+        ({**BODY, "cms_reference": "cms\x064711"}, "body.cms_reference"),
+        ({**BODY, "cms_reference": "cms\u20284711"}, "body.cms_reference"),
+        ({**BODY, "cms_reference": "\xa0cms-4711"}, "body.cms_reference"),
         ({**BODY, "public_url": "https://news.example/a b"}, "body.public_url"),
         ({**BODY, "public_url": "https://news.example/" + "a" * 480}, "body.public_url"),
         ({**BODY, "public_url": "javascript:alert(1)"}, "body.public_url"),
@@ -248,3 +253,18 @@ def test_a_publication_takes_a_fixed_number_of_queries(make_asset, editor, cms_a
     # sign-off, live reference?, [savepoint] insert, asset status, audit (6 with savepoint),
     # stored answer
     assert len(queries) == 19, "\n".join(q["sql"] for q in queries)
+
+
+@pytest.mark.parametrize("reason", ["\x1b[31mred", "   ", "ok\x00"])
+def test_an_unpublication_reason_is_refused_with_control_characters_or_blank(
+    cleared, cms_api, reason
+):
+    body = {"cms_reference": "cms-1", "reason": reason}
+    problem = assert_problem(unpublish(cms_api, cleared.pk, body), 400, "malformed-request")
+    assert "body.reason" in [e["location"] for e in problem["errors"]]
+
+
+def test_an_unpublication_reason_may_run_over_several_lines(cleared, cms_api):
+    assert publish(cms_api, cleared.pk).status_code == 201
+    body = {"cms_reference": BODY["cms_reference"], "reason": "Legal asked.\n\tSee ticket 12."}
+    assert unpublish(cms_api, cleared.pk, body).status_code == 200
