@@ -6,9 +6,11 @@ a code, once used, is never accepted again."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
@@ -207,7 +209,7 @@ def test_after_an_administrator_resets_a_lost_phone_the_password_is_enough_again
 def test_an_administrator_resets_a_device_in_the_admin_without_seeing_its_key(clock):
     client = signed_in("ed", Role.EDITOR)
     device = set_up(client, clock)
-    admin_user = UserFactory(username="ada", roles=[Role.ADMIN], password=PASSWORD)
+    admin_user = cast(User, UserFactory(username="ada", roles=[Role.ADMIN], password=PASSWORD))
     admin_user.is_superuser = admin_user.is_staff = True
     admin_user.save()
     admin = Client()
