@@ -46,14 +46,14 @@ def address_problem(address: IPAddress) -> str:
     if address.is_loopback:
         return "" if settings.WEBHOOK_ALLOW_LOOPBACK else f"{address} is a loopback address"
     for kind, flag in (
-        ("link-local", address.is_link_local),
-        ("multicast", address.is_multicast),
-        ("unspecified", address.is_unspecified),
-        ("reserved", address.is_reserved),
-        ("private", address.is_private),
+        ("a link-local", address.is_link_local),
+        ("a multicast", address.is_multicast),
+        ("an unspecified", address.is_unspecified),
+        ("a reserved", address.is_reserved),
+        ("a private", address.is_private),
     ):
         if flag:
-            return f"{address} is a {kind} address"
+            return f"{address} is {kind} address"
     return ""
 
 
