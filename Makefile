@@ -30,6 +30,8 @@ dev-keys: $(DEV_KEYS)/signing-key.pem
 run seed migrate: export SIGNING_CERT_CHAIN ?= $(abspath $(DEV_KEYS))/signing-chain.pem
 run seed migrate: export SIGNING_KEY ?= $(abspath $(DEV_KEYS))/signing-key.pem
 run seed migrate: export C2PA_TRUST_ANCHORS ?= $(abspath $(DEV_KEYS))/root.pem
+# Links made by background tasks (e-mails, signed renditions) name the port the app serves on.
+run seed: export SITE_URL ?= http://$(HOST):$(PORT)
 
 migrate: install dev-keys
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput

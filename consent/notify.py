@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from audit.models import AuditEvent
 from consent.models import ConsentAlert
+from review.http import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def notify_consent_lapsed(alert_id: int) -> None:
     if not recipients:
         logger.warning("consent alert %s: nobody to tell (no legal e-mail addresses)", alert_id)
         return
-    url = settings.SITE_URL.rstrip("/") + reverse("consent:asset", args=[alert.asset_id])
+    url = absolute_url(reverse("consent:asset", args=[alert.asset_id]))
     subject = (
         f"[Proofdesk] Consent {alert.lapse.get_kind_display().lower()} on "
         f"{alert.asset_status} asset #{alert.asset_id}"

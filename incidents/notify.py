@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from incidents.models import Incident
+from review.http import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def notify_overdue_takedowns(incident_ids: list[int]) -> None:
     recipients = standards_emails()
     if not incidents or not recipients:
         return
-    inbox = settings.SITE_URL.rstrip("/") + reverse("incidents:inbox")
+    inbox = absolute_url(reverse("incidents:inbox"))
     lines = [
         f"- Asset {incident.asset_id} (incident {incident.pk}): the deadline was "
         f"{incident.takedown_deadline:%Y-%m-%d %H:%M %Z}."

@@ -24,7 +24,7 @@ from PIL import ImageOps, PngImagePlugin
 from labeling.badge import burn_badge, disclosure_slate
 from labeling.models import BadgeOutcome, Classification, Label, ManifestPlacement
 from labeling.signing import SigningCredentials
-from labeling.snippets import disclosure_url
+from labeling.snippets import disclosure_url, policy_url
 from provenance.reader import reader_context
 from provenance.states import IPTC_DST_PREFIX
 from provenance.xmp import xmp_packet
@@ -149,7 +149,7 @@ def _manifest(
                     "certainty": classification.certainty,
                     "digital_source_type": source_type,
                     "techniques": list(classification.techniques),
-                    "policy_url": settings.DISCLOSURE_POLICY_URL,
+                    "policy_url": policy_url(),
                     "disclosure_url": disclosure_url(asset),
                     "label_version": label.version,
                     "asset_sha256": asset.sha256,

@@ -7,11 +7,13 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 
 from labeling.models import Classification, Label
 from labeling.vocabulary import MEDIUM_WORDS
 from provenance.states import IPTC_DST_PREFIX
+from review.http import absolute_url
 from review.models import Asset, MediaKind
 
 SCHEMA_TYPES = {
@@ -27,8 +29,19 @@ def caption(label: Label) -> str:
 
 def disclosure_url(asset: Asset) -> str:
     """The public page about this asset (public.views.disclosure_page): its label, how it was
-    made, how consent was obtained, its corrections."""
-    return str(settings.DISCLOSURE_PAGE_URL).format(uid=asset.uid.hex)
+    made, how consent was obtained, its corrections. DISCLOSURE_PAGE_URL when set (a page on
+    the newsroom's own site), else that page of this app's public side."""
+    if settings.DISCLOSURE_PAGE_URL:
+        return str(settings.DISCLOSURE_PAGE_URL).format(uid=asset.uid.hex)
+    return absolute_url(reverse("public:disclosure", args=[asset.uid.hex]))
+
+
+def policy_url() -> str:
+    """The published policy every label links to: DISCLOSURE_POLICY_URL when the newsroom
+    publishes it elsewhere, else this app's public policy page."""
+    if settings.DISCLOSURE_POLICY_URL:
+        return str(settings.DISCLOSURE_POLICY_URL)
+    return absolute_url(reverse("public:policy", args=["synthetic-media"]))
 
 
 def html_snippet(label: Label, asset: Asset) -> str:
@@ -47,7 +60,7 @@ def html_snippet(label: Label, asset: Asset) -> str:
             MEDIUM_WORDS.get(label.language, MEDIUM_WORDS["en"]).get(
                 asset.media_kind, asset.media_kind
             ),
-            settings.DISCLOSURE_POLICY_URL,
+            policy_url(),
         )
     )
 
@@ -62,7 +75,7 @@ def json_ld(asset: Asset, label: Label, classification: Classification) -> dict[
         "creditText": settings.NEWSROOM_NAME,
         "description": caption(label),
         "inLanguage": label.language,
-        "publishingPrinciples": settings.DISCLOSURE_POLICY_URL,
+        "publishingPrinciples": policy_url(),
     }
 
 

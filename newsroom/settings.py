@@ -354,9 +354,8 @@ RENDER_MAX_PIXELS = env.int("RENDER_MAX_PIXELS", default=50_000_000)
 SIGNING_TRUST_ANCHOR = env.str("SIGNING_TRUST_ANCHOR", default="")
 NEWSROOM_NAME = env.str("NEWSROOM_NAME", default="Proofdesk Demo Newsroom")
 # Where the newsroom explains its labels; carried in every disclosure assertion.
-DISCLOSURE_POLICY_URL = env.str(
-    "DISCLOSURE_POLICY_URL", default="http://127.0.0.1:8000/policy/synthetic-media/"
-)
+# Unset: this app's own published policy (/policy/synthetic-media/) at SITE_URL.
+DISCLOSURE_POLICY_URL = env.str("DISCLOSURE_POLICY_URL", default="")
 
 # --- Sign-off -----------------------------------------------------------------------------
 # When a second approval (legal or standards) is needed before clearance: "real_person" (a
@@ -364,11 +363,16 @@ DISCLOSURE_POLICY_URL = env.str(
 SIGNOFF_SECOND_APPROVAL = env.str("SIGNOFF_SECOND_APPROVAL", default="real_person")
 
 # --- Consent and e-mail ------------------------------------------------------------------
-# Links in e-mails and in remote consent links point here.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The public address, for links handed out (remote consent links, e-mails, the disclosure link
+# in labels and signed renditions): required in production. Unset, a link made while answering
+# a request uses the address that request came to (so `make run PORT=8792` hands out :8792
+# links; make run sets it too, for links made by background tasks), and DEV_SITE_URL otherwise.
+SITE_URL = env.str("SITE_URL", default="")
+DEV_SITE_URL = "http://127.0.0.1:8000"
 # The public page about each published asset, linked from its label snippet and carried in its
-# signed manifest ({uid}: the asset's public id, `asset_uid` in the API).
-DISCLOSURE_PAGE_URL = env.str("DISCLOSURE_PAGE_URL", default=SITE_URL + "/disclosures/{uid}/")
+# signed manifest ({uid}: the asset's public id, `asset_uid` in the API). Unset: this app's
+# own /disclosures/{uid}/ page at SITE_URL.
+DISCLOSURE_PAGE_URL = env.str("DISCLOSURE_PAGE_URL", default="")
 # Unset: e-mails are printed to the console (the laptop default).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

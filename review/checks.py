@@ -7,8 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.files.storage import storages
+
+
+@register(deploy=True)
+def site_url_in_production(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    if settings.SITE_URL:
+        return []
+    return [
+        Warning(
+            "SITE_URL is not set: links made by background tasks (e-mails, the disclosure "
+            "link in signed renditions) would point at the development address.",
+            hint="Set SITE_URL to the public https address, e.g. https://proofdesk.example.org.",
+            id="review.W001",
+        )
+    ]
 
 
 @register()

@@ -1,5 +1,5 @@
 """What every desk view needs from a request: the typed htmx request, whether to answer with a
-fragment, and the client's address for the audit trail."""
+fragment, absolute links to hand out, and the client's address for the audit trail."""
 
 from __future__ import annotations
 
@@ -20,6 +20,19 @@ def wants_fragment(request: HtmxHttpRequest) -> bool:
     """htmx asks for a fragment; a history restore asks for the whole page even though it
     comes from htmx (the back button after the page was evicted from htmx's cache)."""
     return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def absolute_url(path: str, request: HttpRequest | None = None) -> str:
+    """A link to hand out (`path` from `reverse`): at SITE_URL when it is set (production: the
+    public address, whichever host the request came through); else at the address the request
+    came to; else, in a background task, at DEV_SITE_URL."""
+    if settings.SITE_URL:
+        base = str(settings.SITE_URL)
+    elif request is not None:
+        base = request.build_absolute_uri("/")
+    else:
+        base = settings.DEV_SITE_URL
+    return base.rstrip("/") + path
 
 
 def client_ip(request: HttpRequest) -> str | None:

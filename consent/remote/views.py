@@ -45,7 +45,7 @@ from consent.remote.services import (
 )
 from consent.services import Signing, latest_statements, statement_text
 from review.decorators import acting_user, staff_required
-from review.http import HtmxHttpRequest, client_ip
+from review.http import HtmxHttpRequest, absolute_url, client_ip
 from review.models import Asset
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def link_create(request: HtmxHttpRequest, party_pk: int) -> HttpResponse:
         )
     except ConsentError as exc:
         return _links_response(request, party, form=form, error=str(exc), status=400)
-    url = settings.SITE_URL.rstrip("/") + reverse("consent:remote_sign", args=[token])
+    url = absolute_url(reverse("consent:remote_sign", args=[token]), request)
     new_link = NewLink(
         url=url, expires_at=link.expires_at, mailto=_mailto(party, url, link.expires_at)
     )

@@ -109,7 +109,8 @@ def test_reporter_makes_a_link_and_sees_its_url_once(reporter_client, subject_pa
     assert [t.name for t in response.templates][0] == "consent/_links.html"
     html = response.content.decode()
     token = token_in(html)
-    assert f'value="{settings.SITE_URL}{sign_url(token)}"' in html
+    # No SITE_URL (the laptop default): the address this request came to, port included.
+    assert f'value="http://testserver{sign_url(token)}"' in html
     assert "Copy" in html
     assert "no-store" in response["Cache-Control"]
 
@@ -557,3 +558,26 @@ def test_link_problems_carry_their_reason(reporter, subject_party):
     with pytest.raises(ConsentLinkError) as caught:
         consent_link_open("nothing-here")
     assert caught.value.reason == LinkProblem.UNKNOWN
+
+
+def test_a_link_names_the_port_the_desk_was_reached_on(reporter_client, subject_party):
+    """`make run PORT=8792` used to hand out http://127.0.0.1:8000/c/... links."""
+    response = reporter_client.post(
+        create_url(subject_party),
+        link_form(),
+        headers=HTMX,
+        SERVER_NAME="127.0.0.1",
+        SERVER_PORT="8792",
+    )
+    token = token_in(response.content.decode())
+    assert f'value="http://127.0.0.1:8792{sign_url(token)}"' in response.content.decode()
+
+
+def test_in_production_links_use_site_url_whatever_host_was_used(
+    settings, reporter_client, subject_party
+):
+    settings.SITE_URL = "https://proofdesk.example.org"
+    response = reporter_client.post(create_url(subject_party), link_form(), headers=HTMX)
+    token = token_in(response.content.decode())
+    expected = f'value="https://proofdesk.example.org{sign_url(token)}"'
+    assert expected in response.content.decode()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.checks import run_checks
 from django.test import Client
 from django.urls import reverse
 
@@ -76,13 +77,16 @@ def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path)
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "SECURE_", "WEBHOOK_", "DEBUG"))
+        if not key.startswith(
+            ("DJANGO_", "DATABASE_URL", "SECURE_", "WEBHOOK_", "DEBUG", "SITE_URL")
+        )
     }
     env |= {
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "proofdesk.example.org",
+        "SITE_URL": "https://proofdesk.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
     }
     result = subprocess.run(
@@ -96,3 +100,11 @@ def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path)
     # The one warning left is the signing certificate, which a deployment provides.
     warnings = [w for w in re.findall(r"\((\w+\.[WE]\d+)\)", output) if w != "labeling.W002"]
     assert warnings == [], output
+
+
+def test_check_deploy_asks_for_site_url(settings):
+    settings.SITE_URL = ""
+    messages = [m.id for m in run_checks(include_deployment_checks=True)]
+    assert "review.W001" in messages
+    settings.SITE_URL = "https://proofdesk.example.org"
+    assert "review.W001" not in [m.id for m in run_checks(include_deployment_checks=True)]

@@ -6,13 +6,12 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from labeling.models import Label
-from labeling.snippets import html_snippet
+from labeling.snippets import html_snippet, policy_url
 from public.models import PolicyDocument, PolicyVersion
 from tests.conftest import client_for
 
@@ -44,8 +43,9 @@ def _publish(client, language="en", **changes):
 
 def test_every_label_links_to_a_page_that_exists():
     """The default policy is installed by a migration: the link in every label, snippet and
-    manifest (DISCLOSURE_POLICY_URL) answers 200 without a login."""
-    path = urlparse(settings.DISCLOSURE_POLICY_URL).path
+    manifest (policy_url: DISCLOSURE_POLICY_URL, unset here) answers 200 without a login."""
+    assert policy_url() == "http://127.0.0.1:8000" + POLICY  # DEV_SITE_URL: no SITE_URL set
+    path = urlparse(policy_url()).path
     assert path == POLICY
     response = Client().get(path)
     assert response.status_code == 200
@@ -58,7 +58,7 @@ def test_every_label_links_to_a_page_that_exists():
 def test_the_snippet_links_the_policy_and_the_assets_disclosure_page(asset, editor):
     label = Label(asset=asset, language="en", name="AI-generated", text="Made with AI.")
     snippet = html_snippet(label, asset)
-    assert f'href="{settings.DISCLOSURE_POLICY_URL}"' in snippet
+    assert f'href="{policy_url()}"' in snippet
     # ...and to the public page about this very asset.
     assert f'href="http://127.0.0.1:8000/disclosures/{asset.uid.hex}/">About this image</a>' in (
         snippet
