@@ -12,6 +12,7 @@ import base64
 import binascii
 import functools
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +46,8 @@ from labeling.snippets import caption, html_snippet, json_ld
 from review.converters import MAX_DB_INT
 from review.models import Asset
 
+logger = logging.getLogger(__name__)
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE = "tag:proofdesk,2026:problems/{}"
 SECURITY_SCHEME = BearerToken.__name__
@@ -71,11 +74,14 @@ first answer (status and body, with `Idempotent-Replayed: true`); the same key w
 request is refused with `422`. Refusals (`404`, `409`) are not remembered: retry with the same
 key once the asset is cleared.
 
+**Unknown fields** in a body are refused (`400`): a misspelt field is a mistake to hear
+about. Unknown query parameters are ignored, as caches and proxies add their own.
+
 **Errors** are `application/problem+json` (RFC 9457). `type` is one of
 `tag:proofdesk,2026:problems/` + `malformed-request` (400), `unauthenticated` (401),
 `insufficient-scope` (403), `download-link-invalid` (403), `not-found` (404),
 `method-not-allowed` (405), `not-cleared` (409, with `reasons`), `reference-live` (409),
-`idempotency-key-reused` (422).
+`idempotency-key-reused` (422), `server-error` (500).
 
 **Incidents** are reports about an approved or published asset and what the standards desk
 decided (`correction`, `relabel`, `takedown`, `no_action`; `report` while still open). The
@@ -172,6 +178,18 @@ def _on_refused(request: HttpRequest, exc: Refused) -> HttpResponse:
     return problem(exc.status, exc.kind, exc.title, exc.detail, reasons=exc.reasons)
 
 
+def _on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Logged with its traceback (Django's error e-mails and log handlers see it as a 500);
+    # the CMS gets a problem it can parse instead of the site's HTML error page.
+    logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+    return problem(
+        500,
+        "server-error",
+        "Server error",
+        "Something went wrong on our side; it has been logged. Retry later.",
+    )
+
+
 def _with_problem_fallbacks(view: Callable[..., Any]) -> Callable[..., Any]:
     """What ninja answers outside its exception handlers (405 for a method the path does not
     take, 404 from its root view) as problems too."""
@@ -255,6 +273,7 @@ api.exception_handler(HttpError)(_on_http_error)
 api.exception_handler(ValidationError)(_on_validation_error)
 api.exception_handler(Http404)(_on_not_found)
 api.exception_handler(Refused)(_on_refused)
+api.exception_handler(Exception)(_on_server_error)
 
 
 def _scoped(scope: str) -> dict[str, Any]:

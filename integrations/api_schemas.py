@@ -27,6 +27,8 @@ ONE_LINE_PATTERN = (  # no control characters or line breaks, trimmed
     r"^[^\x00-\x20\x7f-\xa0\u2028\u2029]"
     r"([^\x00-\x1f\x7f-\x9f\u2028\u2029]*[^\x00-\x20\x7f-\xa0\u2028\u2029])?$"
 )
+# Any text without control characters (a filter compared with what the desk stored).
+NO_CONTROL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 # Free text over several lines: tabs and line breaks, but no other control character, and
 # somewhere a character that is not a space.
 _TEXT_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
@@ -106,7 +108,9 @@ ChangedSince = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidato
 
 
 class AssetListParams(Schema):
-    story: str | None = Field(None, max_length=200, description="The story reference.")
+    story: str | None = Field(
+        None, max_length=200, pattern=NO_CONTROL_PATTERN, description="The story reference."
+    )
     changed_since: ChangedSince | None = Field(
         None,
         description="Only assets cleared, changed or with a webhook event since then, and "

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from consent.models import PartyRole, WaiverBasis
 from consent.services import party_add, person_create, waiver_grant
+from integrations import api as api_module
 from integrations.models import DEFAULT_SCOPES, EventType, OutboxEvent, TokenScope
 from integrations.outbox import iso
 from integrations.tokens import integration_create
@@ -628,3 +629,23 @@ def test_a_new_integration_cannot_read_uncleared_assets_unless_granted():
     made = integration_create(name="Wagtail")
     assert made.token.scopes == sorted(DEFAULT_SCOPES)
     assert TokenScope.READ_UNCLEARED not in made.token.scopes
+
+
+@pytest.mark.parametrize("story", ["flood\x00", "flood\x1b[0m", "a\x85b"])
+def test_a_story_filter_with_control_characters_is_a_400_problem(reader_api, story):
+    """A NUL in `story` was a 500 on PostgreSQL (found by the stateful schemathesis run)."""
+    response = reader_api.get("/api/v1/assets", {"story": story})
+    problem = assert_problem(response, 400, "malformed-request")
+    assert "query.story" in [e["location"] for e in problem["errors"]]
+
+
+def test_an_unexpected_error_is_a_logged_500_problem(reader_api, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(api_module.clearance_reads, "listed_assets", broken)
+    with caplog.at_level("ERROR", logger="integrations.api"):
+        response = reader_api.get("/api/v1/assets")
+    assert_problem(response, 500, "server-error")
+    assert "database went away" not in response.content.decode()  # nothing internal leaks
+    assert any("the database went away" in str(r.exc_info) for r in caplog.records)
