@@ -194,8 +194,9 @@ def signing_status() -> SigningStatus:
 
 
 def classification_prefill(report: ProvenanceReport | None) -> Prefill:
-    """Signed credentials that verify confirm the source type; the IPTC metadata field is only
-    the creator's (or their tool's) declaration; with neither it is the editor's judgment."""
+    """Credentials that verify against our trust list confirm the source type; intact ones
+    from a signer we do not trust, and the IPTC metadata field, are only a declaration (the
+    signer's, or the creator's or their tool's); with neither it is the editor's judgment."""
     if report is None:
         return Prefill("", Certainty.JUDGMENT, None, "The file has not been checked yet.")
     signed = [
@@ -203,13 +204,24 @@ def classification_prefill(report: ProvenanceReport | None) -> Prefill:
         for term in (source_type_term(t) for t in report.digital_source_types)
         if term in KNOWN_SOURCE_TYPES
     ]
-    if signed and report.state in INTACT_STATES:
+    if signed and report.state == ProvenanceState.TRUSTED:
         return Prefill(
             signed[0],
             Certainty.CONFIRMED,
             report.pk,
             f"Prefilled from the file's Content Credentials ({report.get_state_display()}): "
             f"{source_type_label(signed[0])}.",
+        )
+    if signed and report.state in INTACT_STATES:
+        # Intact, but signed by someone not on our trust list: nobody we know vouches for it,
+        # so it is what the signer declares, not a confirmation.
+        return Prefill(
+            signed[0],
+            Certainty.DECLARED,
+            report.pk,
+            f"Prefilled from the file's Content Credentials, signed by someone not on our trust "
+            f"list ({report.get_state_display()}): the signer declares "
+            f"{source_type_label(signed[0])}; that confirms nothing by itself.",
         )
     declared = source_type_term(report.xmp_digital_source_type)
     declared = declared if declared in KNOWN_SOURCE_TYPES else ""

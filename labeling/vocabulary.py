@@ -8,10 +8,36 @@ from __future__ import annotations
 
 from typing import Any
 
+# IPTC algorithmicMedia: "created purely by an algorithm not based on any sampled training
+# data". Migration labeling.0004 adds it to vocabularies loaded before it existed.
+COMPUTER_GENERATED: dict[str, Any] = {
+    "key": "computer-generated",
+    "source_types": ["algorithmicMedia"],
+    "techniques": ["wholly_synthetic", "events_not_occurred"],
+    "texts": {
+        "en": (
+            "Computer-generated",
+            "This {medium} was created by a computer program, not recorded from a real "
+            "scene. It was not made with generative AI.",
+            "This {medium} appears to have been created by a computer program. We could not "
+            "confirm how it was made.",
+        ),
+        "es": (
+            "Generado por ordenador",
+            "Este contenido ({medium}) fue creado por un programa informático y no registra "
+            "una escena real. No se hizo con IA generativa.",
+            "Este contenido ({medium}) parece haber sido creado por un programa informático. "
+            "No pudimos confirmar cómo se hizo.",
+        ),
+    },
+}
+
 DEFAULT_TERMS: list[dict[str, Any]] = [
     {
         "key": "ai-generated",
-        "source_types": ["trainedAlgorithmicMedia", "algorithmicMedia"],
+        # Not algorithmicMedia: made by an algorithm without training on examples (procedural
+        # graphics, simulations), which "artificial intelligence" would misdescribe.
+        "source_types": ["trainedAlgorithmicMedia"],
         "techniques": ["wholly_synthetic", "fake_persona", "events_not_occurred"],
         "texts": {
             "en": (
@@ -30,6 +56,7 @@ DEFAULT_TERMS: list[dict[str, Any]] = [
             ),
         },
     },
+    COMPUTER_GENERATED,
     {
         "key": "contains-ai-elements",
         "source_types": ["compositeWithTrainedAlgorithmicMedia", "compositeSynthetic"],

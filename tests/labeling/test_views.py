@@ -250,7 +250,9 @@ PART_AI = "compositeWithTrainedAlgorithmicMedia"
     ("state", "signed", "xmp", "source_type", "certainty"),
     [
         (ProvenanceState.TRUSTED, [AI], "", AI, "confirmed"),
-        (ProvenanceState.VALID, [PART_AI], "digitalCapture", PART_AI, "confirmed"),
+        # Intact but from a signer not on the trust list: the signer's declaration (issue 14:
+        # it was prefilled "Confirmed by Content Credentials").
+        (ProvenanceState.VALID, [PART_AI], "digitalCapture", PART_AI, "declared"),
         # Broken credentials confirm nothing; what they claim stays as a starting point.
         (ProvenanceState.INVALID, [AI], "", AI, "judgment"),
         # The IPTC field is the creator's (or their tool's) unsigned declaration.

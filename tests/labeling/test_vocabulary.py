@@ -312,3 +312,15 @@ def test_reactivating_an_active_term_is_refused(standards):
         AuditEvent.objects.for_object(term).order_by("seq").values_list("action", flat=True)
     )
     assert actions == ["label_term.deactivated", "label_term.reactivated"]
+
+
+def test_algorithmic_media_is_not_called_artificial_intelligence():
+    """IPTC algorithmicMedia (no training data) got "generated with artificial intelligence"."""
+    claiming = [t for t in LabelTerm.objects.all() if "algorithmicMedia" in t.source_types]
+    assert [t.key for t in claiming] == ["computer-generated"]
+    term = claiming[0]
+    for text in term.texts.all():
+        assert "artificial intelligence" not in text.firm_note
+        assert "inteligencia artificial" not in text.firm_note
+    ai = LabelTerm.objects.get(key="ai-generated")
+    assert "algorithmicMedia" not in ai.source_types
