@@ -246,6 +246,12 @@ def scenarios(cast: Cast, detail_ids: list[int], deep_page: int) -> list[Scenari
         ),
         Scenario("queue, search", "editor", ["/queue/?q=story-42"], 'class="queue"'),
         Scenario(
+            "queue, needs me, by update",
+            "editor",
+            ["/queue/?needs=on&sort=-updated"],
+            'class="queue"',
+        ),
+        Scenario(
             "queue, htmx fragment", "editor", ["/queue/?status=approved"], 'id="results"', htmx=True
         ),
         Scenario("queue, reporter (own assets)", "reporter", ["/queue/"], 'class="queue"'),

@@ -315,11 +315,15 @@ class ConsentWaiver(WriteOnceModel):
 
 class ConsentLink(models.Model):
     """A one-time link a reporter sends to a subject, who signs on their own device without an
-    account. Only the token's sha256 is stored; the link itself is shown once."""
+    account. Only the token's sha256 is stored: the desk can never show a URL again, only
+    replace the token (`consent_link_reissue`), which ends the old URL."""
 
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="consent_links")
     statement = models.ForeignKey(ConsentStatement, on_delete=models.PROTECT, related_name="+")
     token_sha256 = models.CharField(max_length=64, unique=True)
+    # What the desk chose to tell the person the media is: the signing page, the stored text
+    # and the receipt name the media by this, never by the asset's internal description.
+    media_description = models.CharField(max_length=200, blank=True)
     uses = models.JSONField(default=list)
     channels = models.JSONField(default=list)
     territories = models.JSONField(default=list)

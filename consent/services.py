@@ -303,9 +303,12 @@ def consent_record_create(
     signing: Signing,
     role: str = "",
     supersedes: ConsentRecord | None = None,
+    text: str = "",
 ) -> ConsentRecord:
     """Record one person's consent. Everything is checked before anything is stored; the
-    files are written inside the transaction and removed again if it fails."""
+    files are written inside the transaction and removed again if it fails. `text` is the
+    exact text the person was shown when the caller composed it (a remote link's page, in
+    the statement's language); without it, `statement_text`."""
     signed_name = signing.signed_name.strip()
     if not signed_name:
         raise ConsentError("The person must type their name.")
@@ -329,7 +332,7 @@ def consent_record_create(
                 raise ConsentError(
                     "Someone recorded a newer version meanwhile; reload and start from it."
                 )
-            text = statement_text(statement, party, scope)
+            text = text or statement_text(statement, party, scope)
             record = ConsentRecord(
                 party=party,
                 asset=party.asset,

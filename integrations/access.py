@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from accounts.roles import AnyUser
-from integrations.models import ApiToken, Delivery, WebhookEndpoint
+from integrations.models import ApiToken, Delivery, Integration, WebhookEndpoint
 from review.access import can_manage_integrations, require
 
 
@@ -16,6 +16,14 @@ def require_integration_manager(user: AnyUser) -> None:
         can_manage_integrations(user),
         "Only standards editors and administrators manage integrations.",
     )
+
+
+def get_integration_for_user(user: AnyUser, pk: int) -> Integration:
+    require_integration_manager(user)
+    integration = Integration.objects.filter(pk=pk).first()
+    if integration is None:
+        raise Http404("No such integration.")
+    return integration
 
 
 def get_endpoint_for_user(user: AnyUser, pk: int) -> WebhookEndpoint:

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
 
 from labeling.access import LABEL_DENIED, get_rendition_for_user, require_vocabulary_manager
 from labeling.forms import (
@@ -39,7 +40,7 @@ from labeling.vocabulary_services import (
 from provenance.explanations import source_type_label
 from review.access import can_label, get_asset_for_user
 from review.decorators import acting_user, staff_required
-from review.http import HtmxHttpRequest, wants_fragment
+from review.http import GATE_CHANGED_EVENT, HtmxHttpRequest, wants_fragment
 from review.media import stored_basename, stored_file_response
 from review.models import Asset
 
@@ -109,7 +110,11 @@ def _panel_response(
         **forms,
     )
     template = PANEL if wants_fragment(request) else PAGE
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if success and wants_fragment(request):
+        # Classification, label and rendition are items of the sign-off checklist.
+        trigger_client_event(response, GATE_CHANGED_EVENT)
+    return response
 
 
 def _writable_asset(request: HtmxHttpRequest, pk: int) -> tuple[Asset, HttpResponseBase | None]:

@@ -353,6 +353,9 @@ RENDER_MAX_PIXELS = env.int("RENDER_MAX_PIXELS", default=50_000_000)
 # The newsroom's root, if the chain does not end in it.
 SIGNING_TRUST_ANCHOR = env.str("SIGNING_TRUST_ANCHOR", default="")
 NEWSROOM_NAME = env.str("NEWSROOM_NAME", default="Proofdesk Demo Newsroom")
+# Where a person who signed by remote link writes to revoke or ask: shown on the signing page,
+# the thank-you page and the PDF receipt. Unset: they are told to reply to whoever sent the link.
+CONSENT_CONTACT_EMAIL = env.str("CONSENT_CONTACT_EMAIL", default="")
 # Where the newsroom explains its labels; carried in every disclosure assertion.
 # Unset: this app's own published policy (/policy/synthetic-media/) at SITE_URL.
 DISCLOSURE_POLICY_URL = env.str("DISCLOSURE_POLICY_URL", default="")

@@ -389,6 +389,10 @@ class DeskCapabilities:
         return can_view_consent_evidence(self._user)
 
     @property
+    def export_consent(self) -> bool:
+        return can_export_consent(self._user)
+
+    @property
     def manage_statements(self) -> bool:
         return can_manage_statements(self._user)
 

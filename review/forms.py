@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 
 from review.converters import MAX_DB_INT
-from review.models import AssetSource, AssetStatus
+from review.models import AssetSource
 
 
 class IdField(forms.IntegerField):
@@ -42,26 +42,6 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if not self.is_bound:
             self.initial.setdefault("intake_token", uuid.uuid4())
-
-
-class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *AssetStatus.choices], required=False)
-    source = forms.ChoiceField(choices=[("", "Any source"), *AssetSource.choices], required=False)
-    uploader = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    mine = forms.BooleanField(label="Only my uploads", required=False)
-    q = forms.CharField(
-        label="Search",
-        max_length=200,
-        required=False,
-        widget=forms.SearchInput(attrs={"placeholder": "File name or story"}),
-    )
-    page = forms.IntegerField(min_value=1, required=False)
-
-    def __init__(self, *args: object, uploader_choices: list[tuple[int, str]], **kwargs: object):
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        field = self.fields["uploader"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [("", "Anyone"), *uploader_choices]
 
 
 class NoteForm(forms.Form):

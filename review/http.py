@@ -22,6 +22,11 @@ def wants_fragment(request: HtmxHttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
+# The htmx event a panel's answer carries when what it changed may change the sign-off gate:
+# the asset page's status and checklist fetch themselves again on it (no reload needed).
+GATE_CHANGED_EVENT = "gate-changed"
+
+
 def absolute_url(path: str, request: HttpRequest | None = None) -> str:
     """A link to hand out (`path` from `reverse`): at SITE_URL when it is set (production: the
     public address, whichever host the request came through); else at the address the request

@@ -63,6 +63,15 @@ class Asset(models.Model):
     status = models.CharField(
         max_length=20, choices=AssetStatus.choices, default=AssetStatus.RECEIVED, db_index=True
     )
+    # Who on the desk has taken the review on (the queue's "Assign"): a hint for the others,
+    # never a permission; set only by workflow.assignment.asset_assign.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_assets",
+    )
     check_error = models.TextField(blank=True)
     # The form's one-time token: a double-clicked submit maps to the same asset, not a second.
     intake_token = models.UUIDField(null=True, blank=True, editable=False)

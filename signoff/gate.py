@@ -125,7 +125,7 @@ def snapshot_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _provenance_item(asset: Asset, state: AssetState) -> GateItem:
+def provenance_item(asset: Asset, state: AssetState) -> GateItem:
     title = "Provenance checked"
     url = reverse("review:asset_detail", args=[asset.pk]) + "#provenance"
     if asset.status in (AssetStatus.RECEIVED, AssetStatus.CHECKING) or state.report is None:
@@ -144,7 +144,7 @@ def _provenance_item(asset: Asset, state: AssetState) -> GateItem:
     return GateItem("provenance", title, True, detail + ".", url)
 
 
-def _consent_item(asset: Asset, state: AssetState) -> GateItem:
+def consent_item(asset: Asset, state: AssetState) -> GateItem:
     url = reverse("consent:asset", args=[asset.pk])
     if state.completeness.complete:
         waived = sum(1 for p in state.completeness.parties if p.waiver is not None)
@@ -159,7 +159,7 @@ def _consent_item(asset: Asset, state: AssetState) -> GateItem:
     )
 
 
-def _label_items(asset: Asset, state: AssetState) -> list[GateItem]:
+def label_items_of(asset: Asset, state: AssetState) -> list[GateItem]:
     url = reverse("labeling:panel", args=[asset.pk])
     classification = state.classification
     if classification is None:
@@ -240,9 +240,9 @@ def second_approval_reason(asset: Asset, state: AssetState) -> str:
 def signoff_gate(asset: Asset, user: User | AnonymousUser) -> Gate:
     state = load_state(asset)
     items = [
-        _provenance_item(asset, state),
-        _consent_item(asset, state),
-        *_label_items(asset, state),
+        provenance_item(asset, state),
+        consent_item(asset, state),
+        *label_items_of(asset, state),
         _reviewer_item(asset, user),
     ]
     return Gate(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from workflow import views
+from workflow import queue, views
 
 # The review desk's namespace, kept from before the workflow layer existed (see workflow.views).
 # The asset page's own actions joined it with the same paths: second_approve and
@@ -10,10 +10,11 @@ from workflow import views
 app_name = "review"
 
 urlpatterns = [
-    path("queue/", views.queue, name="queue"),
+    path("queue/", queue.queue, name="queue"),
     path("assets/upload/", views.upload, name="upload"),
     path("assets/<id:pk>/", views.asset_detail, name="asset_detail"),
     path("assets/<id:pk>/media", views.asset_media, name="asset_media"),
+    path("assets/<id:pk>/status", views.asset_status, name="asset_status"),
     path("assets/<id:pk>/comments/", views.asset_comment, name="asset_comment"),
     path("assets/<id:pk>/actions/<slug:action>/", views.asset_action, name="asset_action"),
     path("assets/<id:pk>/signoff/second/", views.second_approve, name="second_approve"),

@@ -13,9 +13,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -36,24 +36,23 @@ from review.access import (
     get_asset_for_user,
 )
 from review.decorators import acting_user, staff_required
-from review.events import asset_markers
-from review.forms import NoteForm, QueueFilterForm, UploadForm
+from review.forms import NoteForm, UploadForm
 from review.http import HtmxHttpRequest, wants_fragment
 from review.intake import IntakeError, Rejection, upload_rejections
 from review.media import media_response
 from review.models import Asset, AssetStatus
 from review.selectors import (
-    QUEUE_PAGE_SIZE,
-    QueueFilters,
     asset_comments,
     asset_duplicates,
-    asset_queue,
-    asset_status_counts,
     asset_timeline,
-    queue_uploaders,
 )
-from signoff.selectors import readiness_of, signoff_panel
-from signoff.services import SignOffError, provenance_acknowledge, signoff_second_approve
+from signoff.selectors import SignOffPanel, readiness_of, signoff_panel
+from signoff.services import (
+    SignOffError,
+    active_signoff,
+    provenance_acknowledge,
+    signoff_second_approve,
+)
 from workflow.services import (
     TRANSITION_SERVICES,
     IntakeResult,
@@ -62,54 +61,6 @@ from workflow.services import (
     comment_add,
 )
 from workflow.tasks import asset_check, tasks_run_in_process
-
-
-@staff_required
-@require_GET
-@vary_on_headers("HX-Request")
-def queue(request: HtmxHttpRequest) -> HttpResponse:
-    uploaders = list(queue_uploaders(request.user))
-    form = QueueFilterForm(
-        request.GET or None,
-        uploader_choices=[(u.pk, u.get_username()) for u in uploaders],
-    )
-    filters = QueueFilters()
-    page_number = 1
-    if form.is_bound:
-        # A stale or hand-edited value (an uploader who left) drops that filter only; the
-        # form shows the error next to it and the others still apply.
-        form.is_valid()
-        data = form.cleaned_data
-        filters = QueueFilters(
-            status=data.get("status", ""),
-            source=data.get("source", ""),
-            uploader=data.get("uploader"),
-            mine=data.get("mine", False),
-            q=data.get("q", "").strip(),
-        )
-        page_number = data.get("page") or 1
-    paginator = Paginator(asset_queue(request.user, filters), QUEUE_PAGE_SIZE)
-    page = paginator.get_page(page_number)
-    assets = list(page.object_list)
-    markers = asset_markers([asset.pk for asset in assets])
-    counts = asset_status_counts(request.user, filters)
-    page_query = request.GET.copy()
-    page_query.pop("page", None)
-    tab_query = page_query.copy()
-    tab_query.pop("status", None)
-    context = {
-        "form": form,
-        "page": page,
-        # Each asset with what the apps above flag on it (an open incident, say).
-        "rows": [(asset, markers.get(asset.pk, [])) for asset in assets],
-        "filters": filters,
-        "status_tabs": [(value, label, counts[value]) for value, label in AssetStatus.choices],
-        "total": sum(counts.values()),
-        "base_query": tab_query.urlencode(),
-        "page_query": page_query.urlencode(),
-    }
-    template = "review/queue.html#results" if wants_fragment(request) else "review/queue.html"
-    return render(request, template, context)
 
 
 def _upload_context(request: HtmxHttpRequest, form: UploadForm, **extra: Any) -> dict[str, Any]:
@@ -160,12 +111,50 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
         else form
     )
     context = _upload_context(
-        request, next_form, results=results, rejected=rejected, submitted=True
+        request,
+        next_form,
+        results=results,
+        rejected=rejected,
+        submitted=True,
+        batch_time=timezone.now(),
     )
     template = (
         "review/upload.html#upload-panel" if wants_fragment(request) else "review/upload.html"
     )
     return render(request, template, context, status=status)
+
+
+# Asked in the browser before the button's POST is sent (hx-confirm): the actions that cannot
+# be taken back from this page.
+CONFIRMATIONS = {
+    Action.APPROVE: "Approve this asset? The CMS may publish it, with its label, as soon as it "
+    "is cleared.",
+    Action.REJECT: "Reject this asset? It cannot be resubmitted.",
+    Action.WITHDRAW: "Withdraw this asset? Nobody can review or publish it afterwards.",
+    Action.MARK_PUBLISHED: "Mark this asset as published?",
+}
+# What the desk says once an action went through.
+DONE = {
+    Action.APPROVE: "Approved: cleared for publication.",
+    Action.REQUEST_CHANGES: "Sent back to the uploader with your note.",
+    Action.REJECT: "Rejected.",
+    Action.RESUBMIT: "Resubmitted for review.",
+    Action.WITHDRAW: "Withdrawn.",
+    Action.MARK_PUBLISHED: "Marked as published.",
+}
+APPROVED_PENDING_SECOND = (
+    "Approved: legal or standards must give the second approval before it is cleared."
+)
+
+
+def _status_label(asset: Asset, signoff: SignOffPanel) -> str:
+    """The status in words; an approval still waiting for its second approval says so rather
+    than a bare "Approved" that reads as cleared."""
+    label = str(asset.get_status_display())
+    pending = signoff.signoff is not None and signoff.signoff.cleared_at is None
+    if asset.status == AssetStatus.APPROVED and pending:
+        return f"{label}, waiting for a second approval"
+    return label
 
 
 def _detail_context(request: HtmxHttpRequest, asset: Asset, **extra: Any) -> dict[str, Any]:
@@ -174,7 +163,12 @@ def _detail_context(request: HtmxHttpRequest, asset: Asset, **extra: Any) -> dic
     actions = available_actions(asset, request.user, readiness=readiness)
     return {
         "asset": asset,
-        "actions": [(action, ACTIONS[action]) for action in actions if action != Action.COMMENT],
+        "status_label": _status_label(asset, signoff),
+        "actions": [
+            (action, ACTIONS[action], CONFIRMATIONS.get(action, ""))
+            for action in actions
+            if action != Action.COMMENT
+        ],
         "can_comment": Action.COMMENT in actions,
         "comments": asset_comments(asset),
         "timeline": asset_timeline(asset),
@@ -205,7 +199,7 @@ def asset_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     asset = get_asset_for_user(request.user, pk)
     template = "review/asset_detail.html"
     if wants_fragment(request) and request.GET.get("fragment") == "workflow":
-        template += "#workflow"
+        template += "#workflow-update"
     return render(request, template, _detail_context(request, asset))
 
 
@@ -216,17 +210,24 @@ def workflow_response(
     error: str = "",
     status: int = 200,
     success: str = "",
+    region: str = "workflow",
 ) -> HttpResponseBase:
-    """The answer to a POST on an asset: the workflow partial for htmx, otherwise a redirect
-    back to the page (or the page itself with the error)."""
+    """The answer to a POST on an asset: for htmx, the region it changed with its message (the
+    status and sign-off, or the comments) and the other regions out of band; otherwise a
+    redirect back to the page (or the page itself with the error)."""
     if not wants_fragment(request) and not error:
         messages.success(request, success)
         return redirect("review:asset_detail", pk=asset_id)
     asset = get_asset_for_user(request.user, asset_id)
     template = "review/asset_detail.html"
     if wants_fragment(request):
-        template += "#workflow"
-    context = _detail_context(request, asset, action_error=error, action_success=success)
+        template += f"#{region}-update"
+    context = _detail_context(
+        request,
+        asset,
+        **{f"{'comment' if region == 'discussion' else 'action'}_error": error},
+        **{f"{'comment' if region == 'discussion' else 'action'}_success": success},
+    )
     return render(request, template, context, status=status)
 
 
@@ -250,8 +251,13 @@ def asset_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse
         return workflow_response(request, asset.pk, error=exc.denial.message, status=status)
     except InvalidNote as exc:
         return workflow_response(request, asset.pk, error=str(exc), status=400)
-    label = ACTIONS[chosen].label
-    return workflow_response(request, asset.pk, success=f"Done: {label.lower()}.")
+    done = DONE[chosen]
+    if chosen is Action.APPROVE:
+        asset.refresh_from_db(fields=["status"])
+        signoff = active_signoff(asset)
+        if signoff is not None and signoff.cleared_at is None:
+            done = APPROVED_PENDING_SECOND
+    return workflow_response(request, asset.pk, success=done)
 
 
 @staff_required
@@ -267,10 +273,21 @@ def asset_comment(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
             body=form.cleaned_data.get("note", ""),
         )
     except ActionRefused as exc:
-        return workflow_response(request, asset.pk, error=exc.denial.message, status=403)
+        return workflow_response(
+            request, asset.pk, error=exc.denial.message, status=403, region="discussion"
+        )
     except InvalidNote as exc:
-        return workflow_response(request, asset.pk, error=str(exc), status=400)
-    return workflow_response(request, asset.pk, success="Comment added.")
+        return workflow_response(request, asset.pk, error=str(exc), status=400, region="discussion")
+    return workflow_response(request, asset.pk, success="Comment added.", region="discussion")
+
+
+@staff_required
+@require_GET
+def asset_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """One asset's status as the upload page shows it, asked again every 2 s while its checks
+    run (the response stops asking once they are done)."""
+    asset = get_asset_for_user(request.user, pk)
+    return render(request, "review/upload.html#result-status", {"asset": asset})
 
 
 @staff_required

@@ -32,14 +32,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from PIL import Image, ImageOps
 
 from audit.chain import canonical_time
 from audit.models import AuditEvent
+from audit.words import event_words
 from consent.completeness import consent_completeness
 from consent.evidence.records import document_sha256, record_document, text_sha256
 from consent.exports.pdf_writer import JSON_NAME, RECYCLE_AFTER, PdfJob, RendererProcess, write_pdf
@@ -52,6 +54,7 @@ from consent.models import (
     InformedPoint,
     Party,
     Person,
+    WaiverBasis,
 )
 from review.images import untrusted_image
 from review.models import Asset, MediaKind
@@ -166,7 +169,8 @@ class AssetEntry:
 class EventEntry:
     event: AuditEvent
     ip_address: str
-    summary: str  # the details a reader needs, hashes left to the JSON
+    title: str  # what happened, in words (audit.words)
+    summary: str  # the details a reader needs, in words; ids and hashes are left to the JSON
 
 
 @dataclass(frozen=True)
@@ -339,27 +343,152 @@ def _label(model: type[Any]) -> str:
     return str(model._meta.label_lower)
 
 
-def _event_entry(event: AuditEvent, names: dict[str, str]) -> EventEntry:
+# Left out of the certificate and of the attached JSON, which lists the same events: they record
+# that someone looked at or took a copy of the consent, not a change to it.
+# - consent.evidence_viewed: each view of a signature or a release (the privacy log), many per
+#   asset, which buried the dozen events that matter;
+# - consent.exported: each consent PDF handed out, this one's own download included, so that
+#   every copy listed the copies before it and no two copies of an unchanged record agreed.
+# Both stay on the audit chain, which `manage.py verify_audit_log` checks whole.
+NOT_CONSENT_CHANGES = frozenset({"consent.evidence_viewed", "consent.exported"})
+
+
+@dataclass
+class EventWords:
+    """What the certificate may name when it puts an event's details in words: the people and
+    parties this document prints already, never another (a person's PDF may be handed to
+    them). Ids stay in the JSON."""
+
+    names: dict[str, str]  # person id → full name
+    parties: dict[int, Party]
+    records: dict[int, ConsentRecord]
+    # A cancelled link names only itself: its party is learnt from its creation, listed before.
+    link_parties: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        parties: Iterable[Party],
+        records: dict[int, list[ConsentRecord]],
+        people: Iterable[Person | None],
+    ) -> EventWords:
+        return cls(
+            names={str(p.pk): p.full_name for p in people if p is not None},
+            parties={p.pk: p for p in parties},
+            records={r.pk: r for rs in records.values() for r in rs},
+        )
+
+    def party(self, party_id: int | None) -> str:
+        party = self.parties.get(party_id) if party_id is not None else None
+        if party is None:
+            return "someone no longer on the media item"
+        role = party.get_role_display().lower()
+        if party.person is None:
+            described = f", described as “{party.description}”" if party.description else ""
+            return f"unidentified {role}{described}"
+        return f"{party.person.full_name}, {role}"
+
+    def record(self, record_id: int | None) -> str:
+        """Which record: its version and whose it is. Capitalised, as it opens the details."""
+        record = self.records.get(record_id) if record_id is not None else None
+        if record is None:
+            return "A consent record"
+        given = f", given by their guardian {record.signer.full_name}" if record.signer else ""
+        return f"Version {record.version} for {self.party(record.party_id)}{given}"
+
+
+def _int(value: object) -> int | None:
+    # JSON details: ids are ints, but a bool is an int too and is never an id.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _when(value: object) -> str:
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _choice(choices: type[models.TextChoices], value: object) -> str:
+    labels = dict(choices.choices)
+    return str(labels.get(str(value), "")).lower()
+
+
+def _details_in_words(event: AuditEvent, details: dict[str, Any], words: EventWords) -> list[str]:
+    """An event's details as a reader needs them. An action without words here shows none:
+    a raw id or flag would tell legal nothing."""
+    action = event.action
+    if action == "person.created":
+        name = words.names.get(event.object_id, "a person")
+        guardian = words.names.get(str(details.get("guardian_id")), "")
+        if not details.get("minor"):
+            return [name]
+        return [f"{name}, a minor" + (f"; guardian: {guardian}" if guardian else "")]
+    party_id = _int(details.get("party_id"))
+    if action in {"consent.party_added", "consent.party_removed"}:
+        return [words.party(party_id)]
+    if action == "consent.link_created":
+        link_id = _int(details.get("link_id"))
+        if link_id is not None and party_id is not None:
+            words.link_parties[link_id] = party_id
+        expires = _when(details.get("expires_at"))
+        return [f"For {words.party(party_id)}"] + (
+            [f"the link works until {expires}"] if expires else []
+        )
+    if action == "consent.link_reissued":
+        return [f"For {words.party(party_id)}"] + (
+            ["sent by e-mail"] if details.get("emailed") is True else []
+        )
+    if action == "consent.link_cancelled":
+        link_id = _int(details.get("link_id"))
+        linked = words.link_parties.get(link_id) if link_id is not None else None
+        return [f"For {words.party(linked)}"] if linked is not None else []
+    if action == "consent.recorded":
+        # How it was given is in the event's words ("Consent recorded in person").
+        parts = [words.record(_int(details.get("record_id")))]
+        if details.get("signed_name"):
+            parts.append(f"typed name: {details['signed_name']}")
+        version = _int(details.get("version"))
+        if details.get("supersedes") and version is not None:
+            parts.append(f"replaces version {version - 1}")
+        return parts
+    if action in {"consent.revoked", "consent.expired"}:
+        parts = [words.record(_int(details.get("record_id")))]
+        if effective := _when(details.get("effective_at")):
+            parts.append(f"effective {effective}")
+        if details.get("how"):
+            parts.append(f"how it reached the newsroom: {details['how']}")
+        if details.get("alert_id"):
+            parts.append("the media item was approved or published: legal was alerted")
+        return parts
+    if action == "consent.waived":
+        basis = _choice(WaiverBasis, details.get("basis"))
+        return [f"For {words.party(party_id)}"] + ([f"basis: {basis}"] if basis else [])
+    if action == "consent.alert_resolved" and details.get("resolution"):
+        return [f"What was done: {details['resolution']}"]
+    return []
+
+
+def _event_entry(event: AuditEvent, words: EventWords) -> EventEntry:
     details = event.details if isinstance(event.details, dict) else {}
     # Services name the address `ip_address` (signing) or `ip` (views, downloads).
     ip = details.get("ip_address") or details.get("ip") or ""
-    # Hashes stay in the JSON: a 64-digit value squeezed into this column would only wrap.
-    shown = {
-        key: value
-        for key, value in details.items()
-        if key not in {"ip", "ip_address"}
-        and not key.endswith("sha256")
-        and value not in ("", None)
-    }
-    parts = [f"{key.replace('_', ' ')}: {value}" for key, value in sorted(shown.items())]
-    if event.object_type == _label(Person):
-        parts.insert(0, names.get(event.object_id, f"person {event.object_id}"))
-    return EventEntry(event=event, ip_address=str(ip), summary="; ".join(parts))
+    return EventEntry(
+        event=event,
+        ip_address=str(ip),
+        title=event_words(event.action, event.from_state, event.to_state, details=details),
+        summary=_sentence("; ".join(_details_in_words(event, details, words))),
+    )
 
 
-def _events(query: Q, people: Iterable[Person | None]) -> list[EventEntry]:
-    names = {str(p.pk): p.full_name for p in people if p is not None}
-    return [_event_entry(e, names) for e in AuditEvent.objects.filter(query).order_by("seq")]
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _events(query: Q, words: EventWords) -> list[EventEntry]:
+    events = AuditEvent.objects.filter(query).exclude(action__in=NOT_CONSENT_CHANGES)
+    # In order: a link's cancellation is put in words with what its creation said.
+    return [_event_entry(e, words) for e in events.order_by("seq")]
 
 
 def asset_dossier(asset: Asset) -> Dossier:
@@ -371,10 +500,10 @@ def asset_dossier(asset: Asset) -> Dossier:
     people.discard(None)
     events = _events(
         Q(object_type=_label(Asset), object_id=str(asset.pk), action__startswith="consent.")
-        # Everything on the people themselves (created, changed, exported): a name changed
-        # after signing is what a record hash mismatch would point to.
+        # Everything on the people themselves (created, changed): a name changed after signing
+        # is what a record hash mismatch would point to.
         | Q(object_type=_label(Person), object_id__in=[str(p.pk) for p in people if p]),
-        people,
+        EventWords.of(parties, records, people),
     )
     return Dossier(
         kind="asset",
@@ -410,7 +539,6 @@ def person_dossier(person: Person) -> Dossier:
         | Q(details__record_id__in=record_ids)
         | Q(details__link_id__in=link_ids)
         | Q(details__alert_id__in=alert_ids)
-        | Q(action="consent.exported")
     )
     on_their_assets = Q(
         object_type=_label(Asset),
@@ -419,7 +547,8 @@ def person_dossier(person: Person) -> Dossier:
     )
     events = _events(
         (on_their_assets & about_them) | Q(object_type=_label(Person), object_id=str(person.pk)),
-        [person],
+        # The guardian of a minor is named on the title page already.
+        EventWords.of(parties, records, [person, person.guardian]),
     )
     return Dossier(
         kind="person",

@@ -1,6 +1,8 @@
 """Writes for remote signing: a one-time link the desk sends, and the person signing with it on
-their own device. The token is shown once and stored only as its sha256; the link row is locked
-while it is used, so a link records at most one consent."""
+their own device. The token is stored only as its sha256, so nobody (nor a copy of the database)
+can give a link's URL back: a desk user who needs it again gets a new token for the same link
+(`consent_link_reissue`), which ends the old URL. The link row is locked while it is used, so a
+link records at most one consent."""
 
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ from consent.errors import ConsentError, ConsentLinkError, LinkProblem
 from consent.evidence.files import signature_from_data_url
 from consent.evidence.records import text_sha256
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, ConsentStatement, Party
-from consent.services import Scope, Signing, consent_record_create, statement_text
+from consent.remote.texts import remote_statement_text, statement_family
+from consent.services import Scope, Signing, consent_record_create
 
+TEXT_CHANGED = "The text changed after you opened this page. Read it again below, then sign."
 LINK_LIFETIME = timedelta(days=7)
 MAX_LINK_LIFETIME = timedelta(days=30)
 
@@ -45,9 +49,11 @@ def consent_link_create(
     statement: ConsentStatement,
     scope: Scope,
     lifetime: timedelta = LINK_LIFETIME,
+    media_description: str = "",
 ) -> tuple[ConsentLink, str]:
     """A one-time link for the party to sign on their own device. Returns the link row and
-    the token, which is shown once and never stored."""
+    the token, which is never stored. `media_description` is how the person is told what
+    the media is (the asset's own description is the desk's, and never shown to them)."""
     scope.check()
     if not timedelta(minutes=5) <= lifetime <= MAX_LINK_LIFETIME:
         raise ConsentError("A consent link lasts between 5 minutes and 30 days.")
@@ -63,6 +69,7 @@ def consent_link_create(
             party=party,
             statement=statement,
             token_sha256=_token_digest(token),
+            media_description=media_description.strip()[:200],
             uses=scope.uses,
             channels=scope.channels,
             territories=scope.territories,
@@ -78,6 +85,55 @@ def consent_link_create(
             details={"link_id": link.pk, "party_id": party.pk, "expires_at": link.expires_at},
         )
     return link, token
+
+
+def consent_link_reissue(
+    *, link_id: int, actor: User, emailed: bool = False
+) -> tuple[ConsentLink, str]:
+    """A new token for a link still waiting for its signature: the desk's way to show or send
+    a link again, since the old token was never kept. The old URL stops working at once; the
+    link keeps its scope, statement and end date."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        # Locked like a signature: a person signing with the old URL right now either finishes
+        # first (and this is refused as used) or finds their URL replaced.
+        link = (
+            ConsentLink.objects.select_for_update(of=("self",))
+            .select_related("party__asset", "party__person")
+            .get(pk=link_id)
+        )
+        problem = link_problem(link, timezone.now())
+        if problem is not None:
+            raise _link_error(problem)
+        ConsentLink.objects.filter(pk=link.pk).update(token_sha256=_token_digest(token))
+        audit_record(
+            actor=actor,
+            action="consent.link_reissued",
+            obj=link.party.asset,
+            details={"link_id": link.pk, "party_id": link.party_id, "emailed": emailed},
+        )
+    return link, token
+
+
+def statement_options(link: ConsentLink) -> list[ConsentStatement]:
+    """The texts the person may read and sign: the link's own statement first, then the
+    newest version of each translation of it in another language (one query)."""
+    family = statement_family(link.statement)
+    newest: dict[str, ConsentStatement] = {link.statement.language: link.statement}
+    candidates = ConsentStatement.objects.filter(key__startswith=family).order_by("key", "-version")
+    seen: set[str] = set()
+    for statement in candidates:
+        if statement.key in seen:
+            continue
+        seen.add(statement.key)
+        if statement_family(statement) == family:
+            newest.setdefault(statement.language, statement)
+    return list(newest.values())
+
+
+def statement_for_language(options: list[ConsentStatement], language: str) -> ConsentStatement:
+    """The option in `language`, or the link's own statement (the first) for any other."""
+    return next((s for s in options if s.language == language), options[0])
 
 
 def link_scope(link: ConsentLink) -> Scope:
@@ -134,14 +190,20 @@ def consent_link_open(token: str) -> ConsentLink:
 
 
 def consent_link_sign(
-    *, token: str, acknowledged: Iterable[str], signing: Signing, shown_sha256: str = ""
+    *,
+    token: str,
+    acknowledged: Iterable[str],
+    signing: Signing,
+    shown_sha256: str = "",
+    language: str = "",
 ) -> ConsentRecord:
     """The subject signs on their own device. The link row is locked, so a double submit or
     two devices racing record one consent, and the second is told the link was used.
 
-    `shown_sha256` is the hash of the text the page showed: a link lives for days, and if the
-    asset's description changed meanwhile the stored text would not be what the person read,
-    so they are asked to read it again instead."""
+    `language` is the language the person read (one of `statement_options`); `shown_sha256`
+    is the hash of the text the page showed: a link lives for days, and if a new version of a
+    translation was published meanwhile the stored text would not be what the person read, so
+    they are asked to read it again instead."""
     # Before the link's lock: a bad signature is refused without holding the row, and a
     # hostile one (a decompression bomb) never runs while a second device waits on it.
     signature = signature_from_data_url(signing.signature_data_url)
@@ -156,19 +218,17 @@ def consent_link_sign(
             raise _link_error(problem or LinkProblem.UNKNOWN)
         # Read after the lock, and without joining it: FOR UPDATE would lock the asset too.
         party = Party.objects.select_related("asset").get(pk=link.party_id)
-        if shown_sha256 and shown_sha256 != text_sha256(
-            statement_text(link.statement, party, link_scope(link))
-        ):
-            raise ConsentError(
-                "The text changed after you opened this page. Read it again below, then sign."
-            )
+        statement = statement_for_language(statement_options(link), language)
+        text = remote_statement_text(statement, link, party)
+        if shown_sha256 and shown_sha256 != text_sha256(text):
+            raise ConsentError(TEXT_CHANGED)
         # A person signing again (a wider use, a new term) gives the next version, which
         # replaces the one before: without `supersedes` both would count as current.
         latest = party.consent_records.order_by("-version").first()
         record = consent_record_create(
             party_id=link.party_id,
             collected_by=None,
-            statement=link.statement,
+            statement=statement,
             scope=link_scope(link),
             acknowledged=acknowledged,
             signing=Signing(
@@ -180,6 +240,7 @@ def consent_link_sign(
                 signature=signature,
             ),
             supersedes=latest,
+            text=text,
         )
         ConsentLink.objects.filter(pk=link.pk).update(used_at=timezone.now(), record=record)
     return record

@@ -15,5 +15,9 @@ urlpatterns: list[URLPattern] = [
         name="link_create",
     ),
     path("consent/links/<id:pk>/cancel/", views.link_cancel, name="link_cancel"),
+    path("consent/links/<id:pk>/reissue/", views.link_reissue, name="link_reissue"),
     path("c/<str:token>/", accepts_anonymous_body(views.remote_sign), name="remote_sign"),
+    path("c/<str:token>/preview.jpg", views.remote_preview, name="remote_preview"),
+    # The signed value holds ":" but never "/"; it is not a link token (see receipt.py).
+    path("c/receipt/<str:signed>/", views.remote_receipt, name="remote_receipt"),
 ]

@@ -1,9 +1,11 @@
-"""Remote consent links. The desk makes and cancels them (staff only); the person opens the
-link on their own device, without an account, reads the statement and signs.
+"""Remote consent links. The desk makes, cancels and re-sends them (staff only); the person
+opens the link on their own device, without an account, sees a watermarked preview of the
+media, reads the statement (in a language of their choice when it is translated) and signs,
+then may download a PDF receipt for a limited time.
 
-The token in the public URL is the only credential, so those pages are never cached, never
-sent on as a referrer, never indexed, and their path (which holds the token) is kept out of
-Django's request log.
+The token in the public URL is the only credential, so those pages (and the preview and the
+receipt) are never cached, never sent on as a referrer, never indexed, and their path (which
+holds the token) is kept out of Django's request log.
 """
 
 from __future__ import annotations
@@ -15,15 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any, cast
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotAllowed,
+    HttpResponseNotFound,
+)
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import get_callable, reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import never_cache
@@ -33,17 +40,31 @@ from django_ratelimit.decorators import ratelimit
 
 from consent.errors import ConsentError, ConsentLinkError, LinkProblem
 from consent.evidence.records import text_sha256
-from consent.models import ConsentLink, ConsentMethod, ConsentRecord, InformedPoint, Party
+from consent.models import ConsentLink, ConsentMethod, ConsentRecord, ConsentStatement, Party
 from consent.remote.forms import ConsentLinkForm, RemoteSignForm
+from consent.remote.mail import link_email_queue, link_mailto
+from consent.remote.preview import consent_preview, has_preview
+from consent.remote.receipt import (
+    RECEIPT_LIFETIME,
+    ReceiptUnavailable,
+    receipt_of,
+    receipt_pdf,
+    receipt_record,
+    receipt_token,
+)
 from consent.remote.selectors import link_for_collector, links_panel, party_for_collector
 from consent.remote.services import (
+    TEXT_CHANGED,
     consent_link_cancel,
     consent_link_create,
     consent_link_open,
+    consent_link_reissue,
     consent_link_sign,
-    link_scope,
+    statement_for_language,
+    statement_options,
 )
-from consent.services import Signing, latest_statements, statement_text
+from consent.remote.texts import language_name, point_labels, remote_statement_text
+from consent.services import Signing, latest_statements
 from review.decorators import acting_user, staff_required
 from review.http import HtmxHttpRequest, absolute_url, client_ip
 from review.models import Asset
@@ -56,34 +77,34 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class NewLink:
-    """The link just made. Its URL holds the token, which is stored nowhere: this is the only
-    time anyone sees it."""
+    """A link's URL, just made (a new link, or a new token for a waiting one). The token is
+    stored nowhere: this answer is the only place it is shown; asking again makes a new one."""
 
     url: str
     expires_at: datetime
     mailto: str
+    emailed_to: str = ""
 
 
 def _desk_url(asset: Asset) -> str:
     return reverse("consent:asset", args=[asset.pk])
 
 
-def _mailto(party: Party, url: str, expires_at: datetime) -> str:
-    person = party.person
-    if person is None or not person.email:
-        return ""
-    newsroom = settings.NEWSROOM_NAME
-    body = (
-        f"Hello {person.full_name},\n\n"
-        f"{newsroom} asks for your consent to use media in which you appear. Please read what "
-        f"you would agree to, and sign if you agree, here:\n\n{url}\n\n"
-        f"The link works once, until {timezone.localtime(expires_at):%d %B %Y %H:%M %Z}.\n"
+def _new_link(
+    request: HtmxHttpRequest, party: Party, link: ConsentLink, token: str, *, email: bool
+) -> NewLink:
+    url = absolute_url(reverse("consent:remote_sign", args=[token]), request)
+    emailed_to = ""
+    if email:
+        emailed_to = link_email_queue(
+            party=party, link_id=link.pk, url=url, expires_at=link.expires_at
+        )
+    return NewLink(
+        url=url,
+        expires_at=link.expires_at,
+        mailto=link_mailto(party, url, link.expires_at),
+        emailed_to=emailed_to,
     )
-    query = urlencode(
-        {"subject": f"{newsroom}: your consent for media item #{party.asset_id}", "body": body},
-        quote_via=quote,
-    )
-    return f"mailto:{quote(person.email, safe='@')}?{query}"
 
 
 def _links_response(
@@ -127,18 +148,51 @@ def link_create(request: HtmxHttpRequest, party_pk: int) -> HttpResponse:
             statement=form.cleaned_data["statement"],
             scope=form.scope(),
             lifetime=form.lifetime(),
+            media_description=form.cleaned_data["media_description"],
         )
     except ConsentError as exc:
         return _links_response(request, party, form=form, error=str(exc), status=400)
-    url = absolute_url(reverse("consent:remote_sign", args=[token]), request)
-    new_link = NewLink(
-        url=url, expires_at=link.expires_at, mailto=_mailto(party, url, link.expires_at)
-    )
+    new_link = _new_link(request, party, link, token, email=form.wants_email())
+    message = "Link created."
+    if new_link.emailed_to:
+        message += f" It was e-mailed to {new_link.emailed_to}."
     return _links_response(
         request,
         party,
         new_link=new_link,
-        message="Link created. Copy it now: it is shown only once.",
+        message=message + " Copy it now if you need it: it is shown only once.",
+    )
+
+
+@staff_required
+@require_POST
+@never_cache
+def link_reissue(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The URL of a waiting link, again: a new token (the old one was never kept), shown and,
+    with send=email, e-mailed to the person. The old URL stops working."""
+    link = link_for_collector(request.user, pk)
+    party = link.party
+    email = request.POST.get("send") == "email"
+    if email and (party.person is None or not party.person.email):
+        return _links_response(
+            request, party, error="This person has no e-mail address on file.", status=400
+        )
+    try:
+        link, token = consent_link_reissue(
+            link_id=link.pk, actor=acting_user(request), emailed=email
+        )
+    except ConsentLinkError as exc:
+        return _links_response(request, party, error=str(exc), status=409)
+    new_link = _new_link(request, party, link, token, email=email)
+    if new_link.emailed_to:
+        message = f"A new link was e-mailed to {new_link.emailed_to}."
+    else:
+        message = "Here is a new link."
+    return _links_response(
+        request,
+        party,
+        new_link=new_link,
+        message=message + " The link sent before no longer works.",
     )
 
 
@@ -216,41 +270,88 @@ def _token_in_url(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapper
 
 
+FIX_FIELDS = "Check the fields marked below."
+
+
 def _invalid(request: HtmxHttpRequest, exc: ConsentLinkError) -> HttpResponse:
     logger.info("Remote consent link refused: %s", exc.reason)
     status = 404 if exc.reason == LinkProblem.UNKNOWN else 410
-    context = {"newsroom": settings.NEWSROOM_NAME, "message": str(exc), "reason": exc.reason}
+    context = {**_public_context(), "message": str(exc), "reason": exc.reason}
     return render(request, "consent/remote_invalid.html", context, status=status)
+
+
+def _public_context() -> dict[str, Any]:
+    return {"newsroom": settings.NEWSROOM_NAME, "contact": settings.CONSENT_CONTACT_EMAIL}
+
+
+def _language_choices(
+    token: str, options: list[ConsentStatement], current: ConsentStatement
+) -> list[dict[str, Any]]:
+    """The other languages the text exists in, as links to this page in each (GET: nothing is
+    recorded by switching)."""
+    if len(options) < 2:
+        return []
+    page = reverse("consent:remote_sign", args=[token])
+    return [
+        {
+            "code": s.language,
+            "name": language_name(s.language),
+            "url": f"{page}?{urlencode({'lang': s.language})}",
+            "current": s.pk == current.pk,
+        }
+        for s in options
+    ]
 
 
 def _sign_page(
     request: HtmxHttpRequest,
+    token: str,
     link: ConsentLink,
     form: RemoteSignForm,
     *,
+    language: str,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    text = statement_text(link.statement, link.party, link_scope(link))
+    options = statement_options(link)
+    statement = statement_for_language(options, language)
+    text = remote_statement_text(statement, link, link.party)
     ticked = set(request.POST.getlist("acknowledged"))
+    asset = link.party.asset
+    # The desk's words only: never the asset's description, file name or the party's note.
     context = {
-        "newsroom": settings.NEWSROOM_NAME,
+        **_public_context(),
         "link": link,
-        "statement_title": link.statement.title,
+        "media_description": link.media_description,
+        "media_kind": asset.get_media_kind_display().lower(),
+        "preview_url": (
+            reverse("consent:remote_preview", args=[token]) if has_preview(asset) else ""
+        ),
+        "statement": statement,
+        "language": statement.language,
+        "languages": _language_choices(token, options, statement),
         "statement_text": text,
         "shown_sha256": text_sha256(text),
-        "points": [(point.value, point.label, point.value in ticked) for point in InformedPoint],
+        "points": [
+            (value, label, value in ticked) for value, label in point_labels(statement.language)
+        ],
         "form": form,
         "error": error,
+        "fix_fields": FIX_FIELDS,
+        # A refusal from the service is about the signature, or about the text read.
+        "error_target": "statement-title" if error == TEXT_CHANGED else "signature-pad",
     }
     return render(request, "consent/remote_sign.html", context, status=status)
 
 
 def _done_page(request: HtmxHttpRequest, record: ConsentRecord) -> HttpResponse:
+    receipt = receipt_of(record)
     context = {
-        "newsroom": settings.NEWSROOM_NAME,
+        **_public_context(),
         "record": record,
-        "points": [p.label for p in InformedPoint if p.value in record.acknowledged],
+        "receipt": receipt,
+        "receipt_url": reverse("consent:remote_receipt", args=[receipt_token(record)]),
+        "receipt_minutes": int(RECEIPT_LIFETIME.total_seconds() // 60),
     }
     return render(request, "consent/remote_done.html", context)
 
@@ -294,11 +395,15 @@ def remote_sign(request: HtmxHttpRequest, token: str) -> HttpResponse:
     except ConsentLinkError as exc:
         return _invalid(request, exc)
     if request.method != "POST":
-        return _sign_page(request, link, RemoteSignForm())
+        language = request.GET.get("lang", "")[:10]
+        return _sign_page(request, token, link, RemoteSignForm(), language=language)
 
     form = RemoteSignForm(request.POST)
+    language = request.POST.get("language", "")[:10]
     if not form.is_valid():
-        return _sign_page(request, link, form, error="Check the fields marked below.", status=400)
+        return _sign_page(
+            request, token, link, form, language=language, error=FIX_FIELDS, status=400
+        )
     data = form.cleaned_data
     try:
         record = consent_link_sign(
@@ -312,10 +417,74 @@ def remote_sign(request: HtmxHttpRequest, token: str) -> HttpResponse:
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             ),
             shown_sha256=data["shown_sha256"],
+            language=data["language"],
         )
     except ConsentLinkError as exc:
         return _invalid(request, exc)
     except ConsentError as exc:
-        return _sign_page(request, link, form, error=str(exc), status=400)
+        return _sign_page(request, token, link, form, language=language, error=str(exc), status=400)
     logger.info("Remote consent recorded: record %s, link %s", record.pk, link.pk)
     return _done_page(request, record)
+
+
+def _get_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _private_file(response: HttpResponse) -> HttpResponse:
+    """Bytes made from someone's upload, or about someone: never run as a page, never sniffed
+    into something else; `_token_in_url` adds no-store."""
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@_rate_limited
+@_token_in_url
+@_get_only
+def remote_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """The watermarked preview of the link's media, while the link can be signed with (the
+    same check as the page); never the original file."""
+    # Answered, not raised: a raised 404 would be logged with its path, which holds the token.
+    try:
+        link = consent_link_open(token)
+    except ConsentLinkError as exc:
+        logger.info("Remote consent preview refused: %s", exc.reason)
+        return _private_file(HttpResponseNotFound("No preview.", content_type="text/plain"))
+    data = consent_preview(link.party.asset)
+    if data is None:
+        return _private_file(HttpResponseNotFound("No preview.", content_type="text/plain"))
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Content-Disposition"] = 'inline; filename="consent-preview.jpg"'
+    return _private_file(response)
+
+
+@_rate_limited
+@_token_in_url
+@_get_only
+def remote_receipt(request: HtmxHttpRequest, signed: str) -> HttpResponse:
+    """The signer's PDF receipt, for RECEIPT_LIFETIME after signing (consent.remote.receipt)."""
+    try:
+        record = receipt_record(signed)
+    except ReceiptUnavailable:
+        logger.info("Remote consent receipt refused")
+        context = {
+            **_public_context(),
+            "message": (
+                "This receipt link has expired or is not valid. Your consent is recorded all the "
+                f"same: to get a copy, contact {settings.NEWSROOM_NAME}."
+            ),
+            "reason": "receipt",
+        }
+        return render(request, "consent/remote_invalid.html", context, status=410)
+    response = HttpResponse(receipt_pdf(record), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="consent-receipt-{record.signed_at:%Y-%m-%d}.pdf"'
+    )
+    return _private_file(response)

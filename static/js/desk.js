@@ -4,7 +4,9 @@
    data-select-on-focus            the field's text is selected when it gets focus
    data-copy="ID"                  the button copies the field ID's value to the clipboard
    data-enter-stays                Enter in the field does not submit its form
-   data-disable-on-submit          the form's submit button is disabled once it is sent */
+   data-disable-on-submit          the form's submit button is disabled once it is sent
+   data-focus-after-swap           after an htmx POST swaps this in, focus moves here (the message
+                                   saying what happened), else to the swapped region itself */
 (function () {
   "use strict";
 
@@ -30,6 +32,24 @@
     if (event.key === "Enter" && field.matches && field.matches("[data-enter-stays]")) {
       event.preventDefault();
     }
+  });
+
+  // After a POST through htmx, the person's focus would drop to <body> with the old region:
+  // move it to the message in the new region, or to the region (polls and refreshes leave it).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var detail = event.detail || {};
+    var verb = detail.requestConfig && detail.requestConfig.verb;
+    if (!verb || verb === "get") return;
+    var target = detail.target;
+    var region = target && target.id ? document.getElementById(target.id) : target;
+    if (!region || !region.isConnected) return;
+    var message = region.querySelector("[data-focus-after-swap]");
+    var destination = message || (region.hasAttribute("tabindex") ? region : null);
+    if (!destination) {
+      destination = region.querySelector("h2, h3");
+      if (destination && !destination.hasAttribute("tabindex")) destination.setAttribute("tabindex", "-1");
+    }
+    if (destination) destination.focus();
   });
 
   document.addEventListener("submit", function (event) {

@@ -79,3 +79,19 @@ def _no_csp_violations(request):
     page.on("console", note)
     yield
     assert refused == [], refused
+
+
+@pytest.fixture
+def confirmations(request) -> list[str]:
+    """The confirmation questions the page asked (hx-confirm), each answered "OK" as a person
+    who meant to click would; a test asserts on them. Without this fixture a question is
+    dismissed (Playwright's default), as a person who changed their mind would."""
+    page = request.getfixturevalue("page")
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    return asked

@@ -8,14 +8,24 @@ makes a second one and cancels the first, which then no longer opens on a phone.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from playwright.sync_api import Locator, Page, expect
 
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, PartyRole
 from consent.remote.services import consent_link_create
 from consent.services import Scope, party_add, person_create, statement_publish
-from tests.browser.helpers import assert_same_document, log_in, mark_document, screenshot
+from tests.browser.helpers import (
+    assert_same_document,
+    log_in,
+    mark_document,
+    screenshot,
+    serious_axe_violations,
+)
+from tests.consent.export_helpers import flat, pdf_text
+from tests.factories import jpeg_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -89,9 +99,14 @@ def test_person_signs_on_a_phone_without_an_account(
     assert "no-store" in response.headers["cache-control"]
 
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("asks for your consent"))
-    statement_box = page.get_by_role("document", name=statement.title)
+    statement_box = page.locator(".statement-full")
     expect(statement_box).to_contain_text(statement.body)
-    expect(statement_box).to_contain_text("harbour-scene.jpg: Harbour at night, crowd at the quay")
+    expect(statement_box).to_contain_text(
+        f"media item #{subject_party.asset_id}, in which I appear"
+    )
+    # The desk's own description and file name are not the person's business.
+    expect(page.get_by_text("Harbour at night")).to_have_count(0)
+    expect(page.get_by_text("harbour-scene.jpg")).to_have_count(0)
     expect(page.get_by_role("checkbox")).to_have_count(4)
     expect(page.locator("text=rita_reporter")).to_have_count(0)
 
@@ -170,9 +185,9 @@ def test_desk_consent_page_makes_a_link_shows_it_once_and_cancels(
 
     # The first link: the panel is replaced in place, with the URL, the e-mail and the copy.
     first_url = create_link(panel, "Illustration", "7", links_before=0)
-    expect(panel.get_by_role("link", name="E-mail it to ada@example.org")).to_have_attribute(
-        "href", re.compile(r"^mailto:ada@example\.org\?")
-    )
+    expect(
+        panel.get_by_role("link", name=re.compile("Write to ada@example.org"))
+    ).to_have_attribute("href", re.compile(r"^mailto:ada@example\.org\?"))
     panel.get_by_role("button", name="Copy").click()
     expect(panel.get_by_role("button", name="Copied")).to_be_visible()
     assert_same_document(page)
@@ -210,3 +225,92 @@ def test_desk_consent_page_makes_a_link_shows_it_once_and_cancels(
     works = phone.goto(second_url)
     assert works is not None and works.status == 200
     expect(phone.get_by_role("button", name="I agree and sign")).to_be_visible()
+
+
+# --- issue 14.2: the person sees the media, the whole text, and takes a receipt away ----------
+
+
+@pytest.fixture
+def photo_party(make_asset, reporter):
+    asset = make_asset(
+        original_filename="minister_fake_v3.jpg",
+        description="INTERNAL: do not show the subject",
+        file=ContentFile(jpeg_bytes((40, 160, 60), size=(1600, 1200)), name="x.jpg"),
+        width=1600,
+        height=1200,
+    )
+    person = person_create(actor=reporter, full_name="Ada Subject", email="ada@example.org")
+    return party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_signer_sees_preview_and_whole_statement_signs_and_downloads_receipt(
+    new_context, settings, reporter, legal, photo_party, statement, width, tmp_path
+):
+    settings.CONSENT_CONTACT_EMAIL = "consent@news.example"
+    # The flushed database lost the Spanish default too: publish its translation again.
+    statement_publish(
+        actor=legal,
+        key="synthetic-media-es",
+        title="Consentimiento para el uso de contenido sintético o alterado",
+        body="Acepto que la redacción publique el contenido descrito a continuación.",
+        language="es",
+    )
+    _, token = consent_link_create(
+        party_id=photo_party.pk,
+        actor=reporter,
+        statement=statement,
+        scope=Scope(
+            uses=["Illustration of the story"],
+            channels=["web"],
+            territories=[],
+            valid_from=photo_party.added_at.date(),
+            valid_until=None,
+        ),
+        media_description="Photo of the harbour protest, 12 May",
+    )
+    page = new_context().new_page()
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"/c/{token}/")
+
+    # The media: a watermarked preview that loaded, described in the desk's words only.
+    preview = page.get_by_role("img", name=re.compile("Preview of the image"))
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(page.get_by_text("Photo of the harbour protest, 12 May").first).to_be_visible()
+    expect(page.get_by_text("INTERNAL")).to_have_count(0)
+
+    # The whole text on the page: no inner scroll box, nothing cut off, no sideways scroll.
+    text = page.locator(".statement-full")
+    expect(text).to_contain_text("Statement synthetic-media version")
+    assert text.evaluate("el => el.scrollHeight <= el.clientHeight + 1")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    expect(page.get_by_text("I understand I may revoke my consent at any time")).to_be_visible()
+    expect(page.get_by_role("link", name="consent@news.example").first).to_be_visible()
+    assert serious_axe_violations(page) == []
+    screenshot(page, f"screenshot-consent-remote-preview-{width}.png")
+
+    # The Spanish text is one link away, and back.
+    page.get_by_role("link", name="Español").click()
+    expect(page.locator(".statement-full")).to_contain_text("Acepto que la redacción")
+    expect(page.get_by_text("Entiendo que puedo revocar")).to_be_visible()
+    page.get_by_role("link", name="English").click()
+    expect(page.locator(".statement-full")).to_contain_text(statement.body)
+
+    tick_points_and_name(page, "Ada Subject")
+    draw_signature(page)
+    page.get_by_role("button", name="I agree and sign").click()
+    expect(page.get_by_role("heading", name="Thank you, Ada Subject")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert serious_axe_violations(page) == []
+    record = ConsentRecord.objects.get()
+    assert record.statement.language == "en"
+
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="Download your receipt (PDF)").click()
+    pdf = Path(caught.value.path()).read_bytes()
+    words = flat(pdf_text(pdf, tmp_path))
+    assert record.record_sha256 in words and record.statement_sha256 in words
+    assert "Photo of the harbour protest, 12 May" in words
+    assert "consent@news.example" in words
+    assert "INTERNAL" not in words

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from audit.models import AuditEvent
+from review.access import Action
 from review.models import Asset, AssetSource, AssetStatus
 from tests.browser.helpers import (
     assert_same_document,
@@ -28,6 +29,7 @@ from tests.browser.helpers import (
 from tests.conftest import PASSWORD
 from tests.factories import AssetFactory
 from tests.readiness import classify_plainly_captured, record_creator_consent
+from workflow.views import CONFIRMATIONS
 
 pytestmark = pytest.mark.browser
 
@@ -98,12 +100,25 @@ def test_reporter_uploads_and_editor_approves_in_place(new_context, reporter, ed
         "Everything is in place: an editor may approve."
     )
     mark_document(editor_page)
+    asked: list[str] = []
+    editor_page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     editor_page.get_by_role("button", name="Approve", exact=True).click()
 
     expect(status_badge(editor_page)).to_have_text("Approved")
-    expect(editor_page.locator("#workflow").get_by_role("status")).to_have_text("Done: approve.")
+    expect(editor_page.locator("#workflow").get_by_role("status")).to_have_text(
+        "Approved: cleared for publication."
+    )
+    # It asked first: approving lets the CMS publish.
+    assert asked == [CONFIRMATIONS[Action.APPROVE]]
+    # Focus is on what happened, not lost on <body>.
+    editor_page.wait_for_function(
+        "() => document.activeElement.innerText === 'Approved: cleared for publication.'"
+    )
     expect(editor_page.get_by_role("button", name="Approve", exact=True)).to_have_count(0)
-    expect(editor_page.locator(".timeline")).to_contain_text("asset.approve")
+    # In words, not the raw code "asset.approve".
+    expect(editor_page.locator(".timeline")).to_contain_text(
+        f"{editor.username}: Approved (In review → Approved)"
+    )
     expect(editor_page.locator("#signoff")).to_contain_text(f"Approved by {editor.username}")
     expect(editor_page.locator("#signoff")).to_contain_text("Cleared for publication.")
     assert_same_document(editor_page)
@@ -159,7 +174,7 @@ def test_editor_cannot_approve_before_the_checklist_is_complete(page, reporter, 
     # Approve is there but disabled, described by the pointer to the checklist.
     approve = page.get_by_role("button", name="Approve", exact=True)
     expect(approve).to_be_disabled()
-    expect(approve).to_have_accessible_description(re.compile("see the sign-off checklist"))
+    expect(approve).to_have_accessible_description(re.compile("sign-off checklist below"))
     checklist = page.locator("#signoff")
     expect(checklist).to_contain_text("Approve is disabled")
     for missing in ["Provenance checked", "Consent complete or waived", "Label set"]:

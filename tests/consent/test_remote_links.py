@@ -26,9 +26,8 @@ from consent.remote.services import (
     consent_link_cancel,
     consent_link_create,
     consent_link_open,
-    link_scope,
 )
-from consent.services import statement_text
+from consent.remote.texts import point_labels, remote_statement_text
 from review.access import can_collect_consent
 from tests.consent.helpers import (
     ALL_POINTS,
@@ -320,12 +319,12 @@ def test_the_link_opens_without_an_account(client, reporter, subject_party, crea
     assert_private(response)
     assert settings.CSRF_COOKIE_NAME in response.cookies  # the form can be posted
     html = response.content.decode()
-    text = statement_text(link.statement, subject_party, link_scope(link))
+    text = remote_statement_text(link.statement, link, subject_party)
     assert escape(text) in html  # exactly what will be stored
     assert f'name="shown_sha256" value="{text_sha256(text)}"' in html
-    for point in InformedPoint:
-        assert f'value="{point.value}" required' in html
-        assert escape(point.label) in html
+    for value, label in point_labels("en"):
+        assert f'value="{value}" required' in html
+        assert escape(label) in html
     assert 'name="signed_name"' in html
     assert 'name="signature"' in html
     assert "signature_pad-5.1.4.umd.min.js" in html
@@ -391,7 +390,8 @@ def test_the_public_page_reads_in_fixed_queries(
 ):
     _, token = make_link(subject_party, reporter)
 
-    with django_assert_num_queries(1):  # the link with its party, asset, person and statement
+    # The link with its party, asset, person and statement; the statement's translations.
+    with django_assert_num_queries(2):
         client.get(sign_url(token))
 
 
@@ -419,13 +419,13 @@ def test_the_person_signs_and_gets_a_receipt(reporter, subject_party, asset):
     assert record.collected_by is None
     assert record.signature_sha256 and record.signature_image
     assert sorted(record.acknowledged) == sorted(ALL_POINTS)
-    assert record.statement_text == statement_text(link.statement, subject_party, link_scope(link))
+    assert record.statement_text == remote_statement_text(link.statement, link, subject_party)
     link.refresh_from_db()
     assert link.used_at is not None and link.record == record
     html = response.content.decode()
     assert "Thank you, Ada Subject" in html
     assert record.record_sha256 in html
-    assert "contact " + settings.NEWSROOM_NAME in html
+    assert "Reply to the person at " + settings.NEWSROOM_NAME in html  # no contact address set
     event = AuditEvent.objects.for_object(asset).get(action="consent.recorded")
     assert event.actor is None
     assert event.details["record_id"] == record.pk
@@ -471,7 +471,8 @@ def test_every_informed_point_is_needed(client, reporter, subject_party):
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Missing: " + escape(InformedPoint.REVOCABLE.label) in html
+    assert "Not ticked: " + escape(dict(point_labels("en"))[InformedPoint.REVOCABLE]) in html
+    assert 'href="#point-synthetic"' in html  # the error summary links to the points
     # The ticked boxes stay ticked.
     assert f'value="{InformedPoint.SYNTHETIC.value}" required checked' in html
     assert f'value="{InformedPoint.REVOCABLE.value}" required>' in html
@@ -503,22 +504,37 @@ def test_a_second_submit_is_told_the_link_was_used(client, reporter, subject_par
     assert client.get(sign_url(token)).status_code == 410
 
 
-def test_a_text_changed_since_the_page_opened_is_not_signed(client, reporter, subject_party):
-    link, token = make_link(subject_party, reporter)
-    shown = text_sha256(statement_text(link.statement, subject_party, link_scope(link)))
-    subject_party.asset.description = "Now described differently"
-    subject_party.asset.save(update_fields=["description"])
+def test_a_text_changed_since_the_page_opened_is_not_signed(client, reporter, legal, subject_party):
+    """The person reads the Spanish translation; legal publishes a new version of it before
+    they sign: the text they read is not the one that would be stored."""
+    from consent.services import statement_publish
 
-    response = client.post(sign_url(token), sign_form(shown_sha256=shown))
+    _, token = make_link(subject_party, reporter)
+    page = client.get(sign_url(token), {"lang": "es"}).content.decode()
+    shown = re.search(r'name="shown_sha256" value="([0-9a-f]{64})"', page)
+    assert shown and 'name="language" value="es"' in page
+    statement_publish(
+        actor=legal,
+        key="synthetic-media-es",
+        title="Consentimiento",
+        body="Texto revisado por el departamento legal.",
+        language="es",
+    )
+
+    response = client.post(sign_url(token), sign_form(shown_sha256=shown.group(1), language="es"))
 
     assert response.status_code == 400
     html = response.content.decode()
     assert "The text changed after you opened this page" in html
-    assert "Now described differently" in html  # the new text, to read again
+    assert "Texto revisado por el departamento legal." in html  # the new text, to read again
     assert not ConsentRecord.objects.exists()
     fresh = re.search(r'name="shown_sha256" value="([0-9a-f]{64})"', html)
     assert fresh
-    assert client.post(sign_url(token), sign_form(shown_sha256=fresh.group(1))).status_code == 200
+    again = client.post(sign_url(token), sign_form(shown_sha256=fresh.group(1), language="es"))
+    assert again.status_code == 200
+    record = ConsentRecord.objects.get()
+    assert record.statement.version == 2 and record.statement.language == "es"
+    assert record.statement_text.startswith("Texto revisado por el departamento legal.")
 
 
 def test_signing_again_by_link_supersedes_the_earlier_consent(client, reporter, subject_party):

@@ -5,6 +5,7 @@ with the service's message (400) while nothing is saved, neither rows nor files.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -1126,7 +1127,8 @@ def test_people_query_count_is_pinned(legal_client, reporter, django_assert_num_
     with django_assert_num_queries(7):
         response = legal_client.get(reverse("consent:people"))
     assert response.status_code == 200
-    assert response.content.decode().count('href="/consent/people/') == min(n_people + 1, 25)
+    person_links = re.findall(r'href="/consent/people/\d+/"', response.content.decode())
+    assert len(person_links) == min(n_people + 1, 25)
 
 
 def test_people_are_paginated(legal_client, reporter):

@@ -261,7 +261,9 @@ def test_the_queue_shows_the_markers_in_a_fixed_number_of_queries(
     response = editor_client.get(reverse("review:queue"))
     assertContains(response, "1 open incident", count=1)
     assertContains(response, reverse("incidents:asset_incidents", args=[assets[0].pk]) + '"')
-    with django_assert_max_num_queries(12) as few:
+    # The queue's own 18 or so (readiness columns, tab counts, the bulk form's editors) plus
+    # the markers' one: tests/workflow/test_queue_decide.py pins the queue itself.
+    with django_assert_max_num_queries(20) as few:
         editor_client.get(reverse("review:queue"))
     for asset in [make_asset(status=AssetStatus.PUBLISHED) for _ in range(10)]:
         report(asset, editor)

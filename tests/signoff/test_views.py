@@ -366,7 +366,7 @@ def test_approve_is_disabled_and_described_while_the_gate_fails(asset, editor_cl
     # The description the button points at exists, and says where to look.
     assertInHTML(
         '<p id="approve-blocked" class="help">'
-        "Not yet: see the sign-off checklist below for what is missing.</p>",
+        "Not yet: the sign-off checklist below says what is missing.</p>",
         content,
         count=1,
     )

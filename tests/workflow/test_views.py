@@ -63,6 +63,7 @@ def assert_login_redirect(response, url):
 ENDPOINTS = [
     # (name, method, url builder)
     ("queue", "get", lambda a: reverse("review:queue")),
+    ("queue", "post", lambda a: reverse("review:queue")),
     ("upload", "get", lambda a: reverse("review:upload")),
     ("upload", "post", lambda a: reverse("review:upload")),
     ("asset_detail", "get", detail_url),
@@ -92,7 +93,7 @@ def test_outsider_without_role_gets_403(outsider_client, asset, name, method, ur
 @pytest.mark.parametrize(
     ("method", "url"),
     [
-        ("post", lambda a: reverse("review:queue")),
+        ("put", lambda a: reverse("review:queue")),  # POST is the queue's bulk actions
         ("put", lambda a: reverse("review:upload")),
         ("delete", lambda a: reverse("review:upload")),
         ("post", detail_url),
@@ -200,8 +201,10 @@ def test_detail_shows_timeline_and_comments(asset, editor, reporter_client):
     services.asset_request_changes(asset_id=asset.pk, actor=editor, note="Crop the watermark")
     page = reporter_client.get(detail_url(asset)).content.decode()
     assert "Crop the watermark" in page
-    assert "in_review → changes_requested" in page
-    assert "eddie_editor" in page
+    # In words (it printed "asset.request_changes in_review → changes_requested").
+    assert "eddie_editor</strong>: Changes requested" in page
+    assert "(In review → Changes requested)" in page
+    assert "asset.request_changes" not in page
 
 
 def test_detail_links_duplicates_the_user_may_open(make_asset, editor_client, reporter):
@@ -248,7 +251,7 @@ def test_editor_approves_with_prg_redirect(asset, editor, editor_client):
     assert (comment.asset, comment.author, comment.body) == (asset, editor, "Source confirmed")
 
     followed = editor_client.get(response["Location"])
-    assert b"Done: approve." in followed.content
+    assert b"Approved: cleared for publication." in followed.content
 
 
 def test_reporter_posting_approve_gets_403_and_nothing_changes(asset, reporter_client):
@@ -338,7 +341,7 @@ def test_htmx_action_returns_the_workflow_fragment(asset, editor_client):
     content = response.content.decode()
     assert "<html" not in content
     assert content.lstrip().startswith('<section id="workflow"')
-    assert "Done: approve." in content
+    assert "Approved: cleared for publication." in content
     assert "status-approved" in content
     asset.refresh_from_db()
     assert asset.status == S.APPROVED
@@ -391,8 +394,11 @@ def test_htmx_request_without_fragment_parameter_gets_full_detail(asset, editor_
 def test_checking_asset_polls_and_settled_asset_does_not(make_asset, editor_client):
     checking = make_asset(status=S.CHECKING)
     settled = make_asset(status=S.IN_REVIEW)
-    assert b'hx-trigger="every 2s"' in editor_client.get(detail_url(checking)).content
-    assert b'hx-trigger="every 2s"' not in editor_client.get(detail_url(settled)).content
+    assert (
+        b'hx-trigger="gate-changed from:body, every 2s"'
+        in editor_client.get(detail_url(checking)).content
+    )
+    assert b'hx-trigger="gate-changed from:body"' in editor_client.get(detail_url(settled)).content
 
 
 # --- comments ------------------------------------------------------------------------------

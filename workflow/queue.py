@@ -1,0 +1,205 @@
+"""The review queue: filters that compose and live in the address, sortable columns, the
+readiness of each row, "needs me", and bulk actions on the ticked rows.
+
+Every link and form on the page carries the whole query (status tab, source, uploader, search,
+sort, "needs me"), so changing one never resets another, a bookmark or a refresh shows the same
+list, and all of it works without JavaScript; htmx only swaps the results in place and pushes
+the same address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from review.access import can_review
+from review.decorators import acting_user, staff_required
+from review.events import AssetMarker, asset_markers
+from review.http import HtmxHttpRequest, wants_fragment
+from review.models import Asset, AssetStatus
+from review.selectors import QUEUE_PAGE_SIZE, queue_uploaders
+from workflow.assignment import BulkOutcome, assets_assign, assets_request_changes
+from workflow.queue_forms import BulkForm, QueueForm
+from workflow.queue_selectors import (
+    DEFAULT_SORT,
+    SORTS,
+    QueueQuery,
+    RowReadiness,
+    queue_assets,
+    queue_assignees,
+    queue_readiness,
+    queue_status_counts,
+)
+
+# Columns whose natural first click is newest (or latest in the workflow) first.
+DESCENDING_FIRST = frozenset({"uploaded", "updated"})
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    asset: Asset
+    flags: list[AssetMarker]
+    readiness: RowReadiness
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    key: str
+    label: str
+    url: str
+    aria_sort: str  # "ascending", "descending" or "" (not sorted by this column)
+
+
+def _link(params: QueryDict, **changes: str | None) -> str:
+    """This page's address with `changes` made (None removes a key) and the page number
+    dropped: a new filter or order starts again from page one."""
+    query = params.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = value
+    return "?" + query.urlencode()
+
+
+def _page_link(params: QueryDict, number: int) -> str:
+    query = params.copy()
+    query.pop("page", None)
+    query["page"] = str(number)
+    return "?" + query.urlencode()
+
+
+def _sort_columns(params: QueryDict, sort: str) -> dict[str, SortColumn]:
+    current = sort.lstrip("-")
+    descending = sort.startswith("-")
+    columns = {}
+    for key, label in SORTS.items():
+        if key == current:
+            aria = "descending" if descending else "ascending"
+            next_sort = key if descending else f"-{key}"
+        else:
+            aria = ""
+            next_sort = f"-{key}" if key in DESCENDING_FIRST else key
+        # The default order needs no parameter: the plain address stays the plain address.
+        url = _link(params, sort=None if next_sort == DEFAULT_SORT else next_sort)
+        columns[key] = SortColumn(key, label, url, aria)
+    return columns
+
+
+def _parse(request: HtmxHttpRequest) -> tuple[QueueForm, QueueQuery, int]:
+    uploaders = list(queue_uploaders(request.user))
+    form = QueueForm(
+        request.GET or None, uploader_choices=[(u.pk, u.get_username()) for u in uploaders]
+    )
+    if not form.is_bound:
+        return form, QueueQuery(), 1
+    # A stale or hand-edited value (an uploader who left) drops that filter only; the form
+    # shows the error next to it and the others still apply.
+    form.is_valid()
+    data = form.cleaned_data
+    query = QueueQuery(
+        status=data.get("status", ""),
+        source=data.get("source", ""),
+        uploader=data.get("uploader"),
+        mine=data.get("mine", False),
+        needs_me=data.get("needs", False),
+        q=data.get("q", "").strip(),
+        sort=data.get("sort") or DEFAULT_SORT,
+    )
+    return form, query, data.get("page") or 1
+
+
+def _render(
+    request: HtmxHttpRequest,
+    *,
+    bulk_form: BulkForm | None = None,
+    report: list[BulkOutcome] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    form, query, page_number = _parse(request)
+    page = Paginator(queue_assets(request.user, query), QUEUE_PAGE_SIZE).get_page(page_number)
+    assets = list(page.object_list)
+    markers = asset_markers([asset.pk for asset in assets])
+    readiness = queue_readiness(assets)
+    counts = queue_status_counts(request.user, query)
+    params = request.GET
+    if bulk_form is None and can_review(request.user):
+        bulk_form = BulkForm(assignees=queue_assignees())
+    context: dict[str, Any] = {
+        "form": form,
+        "query": query,
+        "page": page,
+        "rows": [QueueRow(a, markers.get(a.pk, []), readiness[a.pk]) for a in assets],
+        "all_url": _link(params, status=None),
+        "status_tabs": [
+            (value, label, counts[value], _link(params, status=value))
+            for value, label in AssetStatus.choices
+        ],
+        "total": sum(counts.values()),
+        "columns": _sort_columns(params, query.sort),
+        "sort_label": SORTS.get(query.sort.lstrip("-"), ""),
+        "previous_url": _page_link(params, page.previous_page_number())
+        if page.has_previous()
+        else "",
+        "next_url": _page_link(params, page.next_page_number()) if page.has_next() else "",
+        "bulk_form": bulk_form,
+        "report": report or [],
+        "action_url": request.get_full_path(),
+    }
+    template = "review/queue.html#results" if wants_fragment(request) else "review/queue.html"
+    return render(request, template, context, status=status)
+
+
+def _bulk(request: HtmxHttpRequest) -> HttpResponse:
+    if not can_review(request.user):
+        return render(
+            request,
+            "403.html",
+            {"reason": "Only an editor can act on several assets at once."},
+            status=403,
+        )
+    actor = acting_user(request)
+    form = BulkForm(request.POST, assignees=queue_assignees())
+    outcomes: list[BulkOutcome] = []
+    if form.is_valid():
+        ids = form.cleaned_data["asset"]
+        action = form.cleaned_data["action"]
+        if action == BulkForm.REQUEST_CHANGES:
+            outcomes = assets_request_changes(
+                asset_ids=ids, actor=actor, note=form.cleaned_data["note"]
+            )
+        else:
+            assignee = {
+                BulkForm.ASSIGN_ME: actor,
+                BulkForm.ASSIGN: form.cleaned_data["assignee"],
+                BulkForm.UNASSIGN: None,
+            }[action]
+            outcomes = assets_assign(asset_ids=ids, actor=actor, assignee=assignee)
+    if not wants_fragment(request):
+        # Without JavaScript: the outcome of each asset as a message, and back to the same
+        # list with a GET, so a refresh does not post again.
+        for outcome in outcomes:
+            report = messages.success if outcome.done else messages.error
+            report(request, f"{outcome.name}: {outcome.message}")
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(request.get_full_path())
+    if form.is_valid():
+        return _render(request, report=outcomes)
+    return _render(request, bulk_form=form, status=400)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def queue(request: HtmxHttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _bulk(request)
+    return _render(request)
