@@ -4,7 +4,13 @@ from enum import StrEnum
 
 
 class ConsentError(Exception):
-    """A consent action that cannot be done; the message is shown to the user as is."""
+    """A consent action that cannot be done; the message is shown to the user as is. `field`
+    names the form field it is about ("signature"), for a form that also shows the message
+    beside that field, where the person is looking."""
+
+    def __init__(self, message: str = "", *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class LinkProblem(StrEnum):

@@ -429,7 +429,7 @@ def record_form(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
         return render(request, "consent/record.html", _record_context(party, latest, form))
 
     form = ConsentRecordForm(request.POST, request.FILES, party=party, latest=latest)
-    error = ""
+    error = error_field = ""
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -452,7 +452,7 @@ def record_form(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
                 role=data["role"],
             )
         except ConsentError as exc:
-            error = str(exc)
+            error, error_field = str(exc), exc.field
         else:
             messages.success(request, f"Consent of {party} recorded (version {record.version}).")
             url = reverse("consent:asset", args=[party.asset.pk])
@@ -465,7 +465,8 @@ def record_form(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     template = (
         "consent/record.html#record-errors" if wants_fragment(request) else ("consent/record.html")
     )
-    return render(request, template, _record_context(party, latest, form, error=error), status=400)
+    context = _record_context(party, latest, form, error=error, error_field=error_field)
+    return render(request, template, context, status=400)
 
 
 @staff_required

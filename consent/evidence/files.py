@@ -51,13 +51,15 @@ def signature_from_data_url(data_url: str) -> Evidence:
     on it."""
     prefix = "data:image/png;base64,"
     if not data_url or not data_url.startswith(prefix):
-        raise ConsentError("Sign in the box first: the signature is empty.")
+        raise ConsentError("Sign in the box first: the signature is empty.", field="signature")
     try:
         data = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
-        raise ConsentError("The signature could not be read; clear it and sign again.") from None
+        raise ConsentError(
+            "The signature could not be read; clear it and sign again.", field="signature"
+        ) from None
     if len(data) > MAX_SIGNATURE_BYTES:
-        raise ConsentError("The signature image is too large.")
+        raise ConsentError("The signature image is too large.", field="signature")
     try:
         with untrusted_image(io.BytesIO(data), max_pixels=MAX_SIGNATURE_PIXELS) as image:
             if image.format != "PNG":
@@ -75,9 +77,11 @@ def signature_from_data_url(data_url: str) -> Evidence:
             "The signature image is too large to be a signature; clear it and sign again."
         ) from None
     except Exception:  # Pillow raises many kinds on hostile input (broken chunks, …)
-        raise ConsentError("The signature could not be read; clear it and sign again.") from None
+        raise ConsentError(
+            "The signature could not be read; clear it and sign again.", field="signature"
+        ) from None
     if ink < max(1, int(width * height * MIN_INK_RATIO)):
-        raise ConsentError("Sign in the box first: the signature is empty.")
+        raise ConsentError("Sign in the box first: the signature is empty.", field="signature")
     return Evidence(data, hashlib.sha256(data).hexdigest(), "image/png")
 
 

@@ -116,6 +116,10 @@ def test_reporter_collects_consent_and_legal_waives_and_revokes(
     expect(page.locator("#record-errors").get_by_role("alert")).to_contain_text(
         "Sign in the box first"
     )
+    # ... and beside the pad, where the person signing is looking (issue 14, item 4).
+    beside_pad = page.locator(".method-signature #signature-error")
+    expect(beside_pad).to_be_visible()
+    expect(beside_pad).to_contain_text("Sign in the box first")
     assert_same_document(page)  # only the error box changed: what was typed is still there
     expect(page.get_by_label("Uses")).to_have_value("Illustration of the harbour story")
     assert not ConsentRecord.objects.exists()

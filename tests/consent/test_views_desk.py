@@ -680,6 +680,19 @@ def test_without_htmx_an_error_renders_the_form_with_what_was_typed(subject_part
     assert "Sign in the box first" in page
     assert 'value="Ada S."' in page
     assert "<html" in page
+    # Also beside the pad, not only in the summary at the top of a long form.
+    assert re.search(r'<p id="signature-error" class="error">Sign in the box first', page)
+
+
+def test_an_error_about_something_else_leaves_the_pad_quiet(subject_party, reporter_client):
+    response = reporter_client.post(
+        record_url(subject_party),
+        record_data(method=ConsentMethod.UPLOADED_RELEASE, signature=""),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<p id="signature-error" class="error" hx-swap-oob="true" hidden></p>' in page
 
 
 def test_uploaded_release_is_stored_with_its_hash(subject_party, reporter_client, media_files):
