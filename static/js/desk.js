@@ -4,6 +4,8 @@
    data-select-on-focus            the field's text is selected when it gets focus
    data-copy="ID"                  the button copies the field ID's value to the clipboard
    data-enter-stays                Enter in the field does not submit its form
+   data-confirm="QUESTION"         a plain (not htmx) form asks before it is sent; htmx forms
+                                   use hx-confirm
    data-disable-on-submit          the form's submit button is disabled once it is sent
    data-focus-after-swap           after an htmx POST swaps this in, focus moves here (the message
                                    saying what happened), else to the swapped region itself */
@@ -52,9 +54,16 @@
     if (destination) destination.focus();
   });
 
+  // Registered before the one below, so a "Cancel" leaves the button usable.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches("[data-disable-on-submit]")) return;
+    if (!form.matches("[data-confirm]") || form.matches("[hx-post]")) return;
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.matches("[data-disable-on-submit]")) return;
     var button = form.querySelector("[type=submit]");
     if (button) button.disabled = true;
   });

@@ -194,8 +194,11 @@ def test_reporter_collects_consent_and_legal_waives_and_revokes(
     ada = party_card(lawyer, "Ada Subject")
     ada.get_by_text("Record a revocation").click()
     ada.get_by_label("How the revocation reached us").fill("E-mail to the desk")
+    asked: list[str] = []
+    lawyer.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     ada.get_by_role("button", name=re.compile("Record the revocation")).click()
     expect(verdict(lawyer)).to_have_text("Consent: incomplete")
+    assert asked and asked[0].startswith("Record that Ada Subject revoked their consent?")
     expect(party_card(lawyer, "Ada Subject").locator(".consent-state")).to_contain_text(
         "Missing: consent revoked on"
     )
