@@ -23,7 +23,7 @@ from provenance.explanations import source_type_label
 from provenance.models import ProvenanceReport
 from provenance.states import ProvenanceState, source_type_term
 from review.access import can_label, can_manage_vocabulary
-from review.models import Asset
+from review.models import Asset, MediaKind
 
 # Credentials in these states are intact: what they say about the source type is the signer's
 # signed statement, so the classification may call it confirmed.
@@ -107,6 +107,13 @@ class LabelingPanel:
             and self.label is not None
             and self.rendition.label_id != self.label.pk
         )
+
+    @property
+    def badge_preview_due(self) -> bool:
+        """An image with a label that no signed rendition carries yet: show how the badge will
+        look before anyone signs."""
+        fresh = self.rendition is None or self.rendition_stale
+        return self.label is not None and self.asset.media_kind == MediaKind.IMAGE and fresh
 
     @property
     def technique_labels(self) -> list[str]:

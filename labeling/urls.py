@@ -11,6 +11,9 @@ urlpatterns = [
     path("assets/<id:pk>/labeling/classify/", views.classify, name="classify"),
     path("assets/<id:pk>/labeling/label/", views.label, name="label"),
     path("assets/<id:pk>/labeling/render/", views.rendition_render, name="render"),
+    path(
+        "assets/<id:pk>/labeling/badge-preview.jpg", views.badge_preview_image, name="badge_preview"
+    ),
     path("renditions/<id:pk>/download/", views.rendition_download, name="rendition"),
     path("renditions/<id:pk>/preview/", views.rendition_preview, name="rendition_preview"),
     path("renditions/<id:pk>/sidecar/", views.rendition_sidecar, name="sidecar"),

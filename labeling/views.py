@@ -22,7 +22,8 @@ from labeling.forms import (
     label_form_initial,
     term_form_initial,
 )
-from labeling.models import LabelTerm
+from labeling.models import Label, LabelTerm
+from labeling.preview import NoPreview, badge_preview
 from labeling.selectors import (
     current_classification,
     labeling_panel,
@@ -241,6 +242,25 @@ def rendition_render(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
         success=f"Signed rendition made ({rendition.get_badge_display().lower()}); its "
         "credentials verify against the newsroom's root.",
     )
+
+
+@staff_required
+@require_GET
+def badge_preview_image(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
+    """The picture with the current label's badge, before anything is signed."""
+    asset = get_asset_for_user(request.user, pk)
+    label = Label.objects.filter(asset=asset).order_by("-version").first()
+    if label is None:
+        raise Http404("This asset has no label yet.")
+    try:
+        data = badge_preview(asset, label)
+    except NoPreview as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @staff_required
