@@ -29,7 +29,7 @@ from incidents.models import (
     PublicReport,
     Severity,
 )
-from incidents.notify import notify_overdue_takedowns
+from incidents.notify import notify_incident_reported, notify_overdue_takedowns
 from labeling.models import Label
 from labeling.services import LabelingError, label_set
 from labeling.tasks import rendition_render
@@ -130,6 +130,13 @@ def incident_report(
             "severity": severity,
             "source": source,
         },
+    )
+    transaction.on_commit(
+        partial(
+            notify_incident_reported,
+            incident_id=incident.pk,
+            actor_id=reported_by.pk if reported_by is not None else None,
+        )
     )
     return incident
 
@@ -514,6 +521,7 @@ def incident_open_for_consent_lapse(*, asset_id: int, kind: str, lapse_id: int) 
             "lapse_id": lapse_id,
         },
     )
+    transaction.on_commit(partial(notify_incident_reported, incident_id=incident.pk, actor_id=None))
     return incident
 
 

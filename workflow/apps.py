@@ -9,3 +9,9 @@ class WorkflowConfig(AppConfig):
 
     name = "workflow"
     verbose_name = "Workflow"
+
+    def ready(self) -> None:
+        from signoff.events import asset_cleared
+        from workflow.notify import on_asset_cleared
+
+        asset_cleared.connect(on_asset_cleared, dispatch_uid="workflow_notify_cleared")

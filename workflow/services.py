@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.contrib.auth.models import User
 from django.core.files import File
@@ -35,6 +36,7 @@ from review.transitions import asset_transition, lock_asset
 from signoff.gate import Gate, signoff_gate
 from signoff.selectors import readiness_of
 from signoff.services import SIGNED_OFF, active_signoff, signoff_record, signoff_void
+from workflow.notify import UPLOADER_NOTICES, notify_decision
 from workflow.tasks import asset_check
 
 logger = logging.getLogger(__name__)
@@ -208,6 +210,10 @@ def _transition(*, asset_id: int, actor: User, action: Action, note: str) -> Ass
         signoff_record(asset=asset, actor=actor, gate=gate, note=note)
     elif previous in SIGNED_OFF and asset.status not in SIGNED_OFF:
         signoff_void(asset_id=asset.pk, reason=f"{spec.label}: {note}", actor=actor)
+    if action in UPLOADER_NOTICES:
+        transaction.on_commit(
+            partial(notify_decision, asset_id=asset.pk, action=action, actor_id=actor.pk, note=note)
+        )
     return asset
 
 
