@@ -29,9 +29,10 @@ def badge_preview(asset: Asset, label: Label) -> bytes:
     """A JPEG of the image with `label`'s badge, as the signed rendition will show it."""
     if asset.media_kind != MediaKind.IMAGE:
         raise NoPreview("Audio and video get a disclosure slate, made with the rendition.")
-    key = "badge-preview:" + hashlib.sha256(
-        f"{asset.sha256}:{label.pk}:{label.name}".encode()
-    ).hexdigest()
+    key = (
+        "badge-preview:"
+        + hashlib.sha256(f"{asset.sha256}:{label.pk}:{label.name}".encode()).hexdigest()
+    )
     cached = cache.get(key)
     if isinstance(cached, bytes):
         return cached
