@@ -24,7 +24,7 @@ def test_a_decision_is_confirmed_before_it_is_sent(page, make_asset, editor, sta
     form.get_by_label("Internal note").fill("The label is right; the reader misread it.")
 
     asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.once("dialog", lambda dialog: answer_cancel(dialog, asked))
     form.get_by_role("button", name="Decide").click()
     page.wait_for_timeout(300)
     assert asked and asked[0].startswith("Record this decision?")
@@ -38,3 +38,9 @@ def test_a_decision_is_confirmed_before_it_is_sent(page, make_asset, editor, sta
     incident.refresh_from_db()
     assert incident.status != IncidentStatus.OPEN
     assert Incident.objects.count() == 1
+
+
+def answer_cancel(dialog, asked: list[str]) -> None:
+    """A person who changed their mind: "Cancel"."""
+    asked.append(dialog.message)
+    dialog.dismiss()

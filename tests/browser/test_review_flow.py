@@ -101,7 +101,7 @@ def test_reporter_uploads_and_editor_approves_in_place(new_context, reporter, ed
     )
     mark_document(editor_page)
     asked: list[str] = []
-    editor_page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    editor_page.on("dialog", lambda dialog: answer_yes(dialog, asked))
     editor_page.get_by_role("button", name="Approve", exact=True).click()
 
     expect(status_badge(editor_page)).to_have_text("Approved")
@@ -284,3 +284,9 @@ def test_upload_form_is_labelled_and_works_from_the_keyboard(page, reporter, tmp
     # The form is ready for the next file, keeping the source and story.
     expect(page.get_by_label("Source")).to_have_value(AssetSource.AGENCY)
     expect(page.get_by_label("Story reference")).to_have_value("storm-2026")
+
+
+def answer_yes(dialog, asked: list[str]) -> None:
+    """A person who meant to click answers the confirmation "OK"; the question is kept."""
+    asked.append(dialog.message)
+    dialog.accept()

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from consent.models import PartyRole, WaiverBasis
 from consent.services import party_add, person_create, waiver_grant
-from integrations import api as api_module
+from integrations import clearance as clearance_module
 from integrations.models import DEFAULT_SCOPES, EventType, OutboxEvent, TokenScope
 from integrations.outbox import iso
 from integrations.tokens import integration_create
@@ -643,7 +643,7 @@ def test_an_unexpected_error_is_a_logged_500_problem(reader_api, monkeypatch, ca
     def broken(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(api_module.clearance_reads, "listed_assets", broken)
+    monkeypatch.setattr(clearance_module, "listed_assets", broken)
     with caplog.at_level("ERROR", logger="integrations.api"):
         response = reader_api.get("/api/v1/assets")
     assert_problem(response, 500, "server-error")

@@ -45,8 +45,9 @@ def test_the_preview_is_the_picture_with_the_badge_drawn_in(labeled, editor_clie
     image = Image.open(io.BytesIO(response.content))
     assert image.size == (960, 600)  # downscaled, same shape
     # The lower-left corner holds the badge's panel; the picture elsewhere is plain blue.
-    corner = image.convert("RGB").getpixel((40, 570))
-    middle = image.convert("RGB").getpixel((480, 300))
+    rgb = image.convert("RGB")
+    corner, middle = rgb.getpixel((40, 570)), rgb.getpixel((480, 300))
+    assert isinstance(corner, tuple) and isinstance(middle, tuple)
     assert sum(abs(a - b) for a, b in zip(corner, middle, strict=True)) > 150
     assert not Rendition.objects.exists()  # nothing stored, nothing signed
 

@@ -25,7 +25,7 @@ HTMX = {"HX-Request": "true"}
 
 
 def content(response) -> str:
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 def hrefs(response) -> list[str]:
