@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from review.access import Action
 from review.models import AssetStatus
 from tests.browser.helpers import (
     assert_same_document,
@@ -20,7 +21,7 @@ from tests.browser.helpers import (
 from tests.browser.test_asset_page import generated  # noqa: F401  (a fixture, used below)
 from tests.labeling.conftest import signing_keys  # noqa: F401  (a fixture, used below)
 from tests.readiness import record_creator_consent
-from workflow.views import CONFIRMATIONS, Action
+from workflow.views import CONFIRMATIONS
 
 pytestmark = pytest.mark.browser
 
