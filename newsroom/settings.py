@@ -135,6 +135,9 @@ PUBLIC_REPORT_RATE_LIMIT = env.str("PUBLIC_REPORT_RATE_LIMIT", default="5/h")
 # A remote consent link's page: per client address (any request), and per link for the posts
 # (each decodes a signature). A person signing needs a handful.
 REMOTE_CONSENT_RATE_LIMIT = env.str("REMOTE_CONSENT_RATE_LIMIT", default="60/m")
+# Audio and video are played on the remote consent page, as they are (no watermark: that would
+# need ffmpeg), for the person asked to consent; false shows only the desk's description.
+REMOTE_CONSENT_PLAY_MEDIA = env.bool("REMOTE_CONSENT_PLAY_MEDIA", default=True)
 REMOTE_CONSENT_SIGN_RATE_LIMIT = env.str("REMOTE_CONSENT_SIGN_RATE_LIMIT", default="10/m")
 
 ROOT_URLCONF = "newsroom.urls"

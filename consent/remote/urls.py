@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern] = [
     path("consent/links/<id:pk>/reissue/", views.link_reissue, name="link_reissue"),
     path("c/<str:token>/", accepts_anonymous_body(views.remote_sign), name="remote_sign"),
     path("c/<str:token>/preview.jpg", views.remote_preview, name="remote_preview"),
+    path("c/<str:token>/media", views.remote_media, name="remote_media"),
     # The signed value holds ":" but never "/"; it is not a link token (see receipt.py).
     path("c/receipt/<str:signed>/", views.remote_receipt, name="remote_receipt"),
 ]

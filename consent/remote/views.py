@@ -67,7 +67,8 @@ from consent.remote.texts import language_name, point_labels, remote_statement_t
 from consent.services import Signing, latest_statements
 from review.decorators import acting_user, staff_required
 from review.http import HtmxHttpRequest, absolute_url, client_ip
-from review.models import Asset
+from review.media import stored_file_response
+from review.models import Asset, MediaKind
 
 logger = logging.getLogger(__name__)
 
@@ -244,7 +245,7 @@ PUBLIC_METHODS = ("GET", "HEAD", "POST")
 REFERRER_POLICY = "strict-origin"
 
 
-def _token_in_url(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _token_in_url(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """For pages whose URL holds a token: not cached (a shared or back-button copy would still
     show the form), not indexed, not logged by path, and never sent on in a Referer. The
     method check is here, not in `require_http_methods`, because that one logs the path too.
@@ -255,9 +256,9 @@ def _token_in_url(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     bare origin at most, never the path that holds the token."""
 
     @wraps(view)
-    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in PUBLIC_METHODS:
-            response: HttpResponse = HttpResponseNotAllowed(PUBLIC_METHODS)
+            response: HttpResponseBase = HttpResponseNotAllowed(PUBLIC_METHODS)
         else:
             response = view(request, *args, **kwargs)
         add_never_cache_headers(response)
@@ -327,6 +328,10 @@ def _sign_page(
         "preview_url": (
             reverse("consent:remote_preview", args=[token]) if has_preview(asset) else ""
         ),
+        "play_url": (
+            reverse("consent:remote_media", args=[token]) if _plays_on_page(asset) else ""
+        ),
+        "media_type": asset.media_type,
         "statement": statement,
         "language": statement.language,
         "languages": _language_choices(token, options, statement),
@@ -371,15 +376,15 @@ def _remote_sign_rate(group: str, request: HttpRequest) -> str:
     return str(settings.REMOTE_CONSENT_SIGN_RATE_LIMIT)
 
 
-def _rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Strangers reach these pages: limited per address for any request, and per link for the
     posts (a signature is decoded on each), so neither one address nor a botnet on one link
     makes the server decode without end. Settings: REMOTE_CONSENT_RATE_LIMIT, …_SIGN_RATE_LIMIT.
     """
-    per_link: Callable[..., HttpResponse] = ratelimit(
+    per_link: Callable[..., HttpResponseBase] = ratelimit(
         key=_link_key, rate=_remote_sign_rate, method="POST", block=True
     )(view)
-    limited: Callable[..., HttpResponse] = ratelimit(key="ip", rate=_remote_rate, block=True)(
+    limited: Callable[..., HttpResponseBase] = ratelimit(key="ip", rate=_remote_rate, block=True)(
         per_link
     )
     return limited
@@ -427,9 +432,9 @@ def remote_sign(request: HtmxHttpRequest, token: str) -> HttpResponse:
     return _done_page(request, record)
 
 
-def _get_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _get_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return view(request, *args, **kwargs)
@@ -463,6 +468,37 @@ def remote_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(data, content_type="image/jpeg")
     response["Content-Disposition"] = 'inline; filename="consent-preview.jpg"'
     return _private_file(response)
+
+
+def _plays_on_page(asset: Asset) -> bool:
+    """Audio and video are played on the page as they are: a watermark burned into them would
+    need a video encoder (ffmpeg) the app does not depend on. The player is marked as a
+    preview; REMOTE_CONSENT_PLAY_MEDIA=false shows only the description instead."""
+    playable = asset.media_kind in (MediaKind.AUDIO, MediaKind.VIDEO)
+    return playable and bool(settings.REMOTE_CONSENT_PLAY_MEDIA)
+
+
+@_rate_limited
+@_token_in_url
+@_get_only
+def remote_media(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
+    """The link's audio or video, for the person asked to consent to it, while the link can be
+    signed with (the same check as the page); never an image (those get the watermarked
+    preview) and never cached."""
+    try:
+        link = consent_link_open(token)
+    except ConsentLinkError as exc:
+        logger.info("Remote consent media refused: %s", exc.reason)
+        return _private_file(HttpResponseNotFound("No media.", content_type="text/plain"))
+    asset = link.party.asset
+    if not _plays_on_page(asset):
+        return _private_file(HttpResponseNotFound("No media.", content_type="text/plain"))
+    return stored_file_response(
+        asset.file,
+        media_type=asset.media_type,
+        filename="consent-preview",
+        cache_control="no-store",
+    )
 
 
 @_rate_limited

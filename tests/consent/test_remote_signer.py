@@ -155,17 +155,63 @@ def test_the_preview_is_get_only(client, reporter, photo_party):
     assert client.post(preview_url(token)).status_code == 405
 
 
-def test_audio_gets_a_description_and_no_preview(client, reporter, make_asset, person):
-    asset = make_asset(media_kind=MediaKind.AUDIO, media_type="audio/mpeg", description=INTERNAL)
-    party = party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
-    _, token = make_link(party, reporter)
+AUDIO_BYTES = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
+
+
+def media_url(token: str) -> str:
+    return reverse("consent:remote_media", args=[token])
+
+
+@pytest.fixture
+def audio_party(make_asset, reporter, person):
+    asset = make_asset(
+        media_kind=MediaKind.AUDIO,
+        media_type="audio/mpeg",
+        description=INTERNAL,
+        file=ContentFile(AUDIO_BYTES, name="voice.mp3"),
+    )
+    return party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
+
+
+def test_audio_is_played_on_the_page_marked_as_a_preview(client, reporter, audio_party):
+    """The person consenting heard nothing before (issue 14, item 2): no watermark can be burned
+    into audio without an encoder, so the player is marked as a preview instead."""
+    _, token = make_link(audio_party, reporter)
 
     html = client.get(sign_url(token)).content.decode()
 
-    assert "an audio recording" in html
-    assert "cannot be previewed" in html
+    assert (
+        f'<audio controls controlslist="nodownload" preload="metadata" src="{media_url(token)}"'
+        in html
+    )
+    assert "Consent preview – not for publication" in html
     assert preview_url(token) not in html
     assert client.get(preview_url(token)).status_code == 404
+    media = client.get(media_url(token))
+    assert media.status_code == 200 and media["Content-Type"] == "audio/mpeg"
+    assert b"".join(media.streaming_content) == AUDIO_BYTES
+    assert "no-store" in media["Cache-Control"]
+    assert media["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_media_is_only_there_while_the_link_can_be_signed(client, reporter, audio_party):
+    link, token = make_link(audio_party, reporter)
+    consent_link_cancel(link_id=link.pk, actor=reporter)
+    assert client.get(media_url(token)).status_code == 404
+    assert client.get(media_url("not-a-token")).status_code == 404
+    assert client.post(media_url(token)).status_code == 405
+
+
+def test_images_never_get_the_original_and_the_setting_turns_playback_off(
+    settings, client, reporter, photo_party, audio_party
+):
+    _, image_token = make_link(photo_party, reporter)
+    assert client.get(media_url(image_token)).status_code == 404  # the watermarked preview only
+    settings.REMOTE_CONSENT_PLAY_MEDIA = False
+    _, token = make_link(audio_party, reporter)
+    html = client.get(sign_url(token)).content.decode()
+    assert "cannot be previewed" in html and media_url(token) not in html
+    assert client.get(media_url(token)).status_code == 404
 
 
 def test_an_unreadable_image_has_no_preview(client, reporter, make_asset, person):
