@@ -159,16 +159,7 @@ def integration_create(
         raise CredentialsError("The integration needs a name.")
     if len(name) > 100:  # Integration.name's max_length
         raise CredentialsError("The name is too long (at most 100 characters).")
-    webhook_url = webhook_url.strip()
-    if webhook_url:
-        try:
-            URLValidator(schemes=["http", "https"])(webhook_url)
-        except ValidationError:
-            raise CredentialsError(f"{webhook_url!r} is not an http(s) URL.") from None
-        try:
-            check_webhook_url(webhook_url)
-        except UnsafeWebhookUrl as exc:
-            raise CredentialsError(str(exc)) from None
+    webhook_url = clean_webhook_url(webhook_url) if webhook_url.strip() else ""
     chosen = _clean_scopes(scopes)
     try:
         with transaction.atomic():
@@ -197,8 +188,8 @@ def integration_create(
 
 def clean_webhook_url(url: str) -> str:
     """`url` stripped, or CredentialsError saying why Proofdesk will not post webhooks there
-    (the same rules as `integration_create`; the desk's forms ask it to put the message next
-    to the field)."""
+    (`integration_create` and `endpoint_create` both ask; the desk's forms ask it too, to put
+    the message next to the field)."""
     url = url.strip()
     try:
         URLValidator(schemes=["http", "https"])(url)

@@ -7,14 +7,11 @@ from __future__ import annotations
 import hashlib
 import io
 
-from django.conf import settings
 from django.core.cache import cache
-from PIL import ImageOps
 
 from labeling.badge import burn_badge
 from labeling.models import Label
-from labeling.renditions import register_heif_opener
-from review.images import ImageTooLarge, untrusted_image
+from labeling.renditions import RenditionError, decode_for_render
 from review.models import Asset, MediaKind
 
 PREVIEW_WIDTH = 960  # about what a desk's panel shows; the badge scales with the picture
@@ -36,20 +33,15 @@ def badge_preview(asset: Asset, label: Label) -> bytes:
     cached = cache.get(key)
     if isinstance(cached, bytes):
         return cached
-    register_heif_opener()
+    # Decoded at full size, as the rendition is: the badge is sized from the picture, so the
+    # picture is scaled down only after the badge is drawn.
     try:
-        with (
-            asset.file.open("rb") as handle,
-            untrusted_image(handle, max_pixels=settings.RENDER_MAX_PIXELS) as opened,
-        ):
-            image = ImageOps.exif_transpose(opened)
-            # Decoded at full size first, as the rendition is: the badge is sized from the
-            # picture, so a smaller picture is scaled after the badge is drawn.
-            image.load()
-    except ImageTooLarge as exc:
+        with asset.file.open("rb") as handle:
+            image = decode_for_render(handle)
+    except RenditionError as exc:
         raise NoPreview(str(exc)) from None
-    except Exception as exc:  # Pillow raises many kinds on hostile input
-        raise NoPreview(f"The image could not be decoded: {exc}") from None
+    except OSError:  # the stored file is missing or unreadable
+        raise NoPreview("The image could not be read from storage.") from None
     badged = burn_badge(image, label.name).image
     badged.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH * 4))
     if badged.mode not in ("RGB", "L"):

@@ -19,7 +19,7 @@ from typing import IO, Any
 import c2pa
 import pillow_heif
 from django.conf import settings
-from PIL import ImageOps, PngImagePlugin
+from PIL import Image, ImageOps, PngImagePlugin
 
 from labeling.badge import burn_badge, disclosure_slate
 from labeling.models import BadgeOutcome, Classification, Label, ManifestPlacement
@@ -159,12 +159,12 @@ def _manifest(
     }
 
 
-def _labeled_image(
-    original: bytes, media_type: str, label: Label, xmp: bytes
-) -> tuple[bytes, str, BadgeResultLike]:
+def decode_for_render(source: IO[bytes]) -> Image.Image:
+    """The upright, fully decoded picture a badge is drawn on (the rendition and its preview),
+    its size checked before decoding (RENDER_MAX_PIXELS); RenditionError says why not."""
     register_heif_opener()
     try:
-        with untrusted_image(io.BytesIO(original), max_pixels=settings.RENDER_MAX_PIXELS) as opened:
+        with untrusted_image(source, max_pixels=settings.RENDER_MAX_PIXELS) as opened:
             image = ImageOps.exif_transpose(opened)
             image.load()
     except ImageTooLarge as exc:
@@ -173,6 +173,13 @@ def _labeled_image(
         ) from None
     except Exception as exc:  # Pillow raises many kinds on hostile input (broken chunks, …)
         raise RenditionError(f"The image could not be decoded: {exc}") from None
+    return image
+
+
+def _labeled_image(
+    original: bytes, media_type: str, label: Label, xmp: bytes
+) -> tuple[bytes, str, BadgeResultLike]:
+    image = decode_for_render(io.BytesIO(original))
     result = burn_badge(image, label.name)
     out_type = media_type if media_type in IMAGE_OUTPUTS else "image/jpeg"
     fmt = IMAGE_OUTPUTS[out_type]

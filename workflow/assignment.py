@@ -8,6 +8,7 @@ longer in review; it is already assigned to that person)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -87,7 +88,10 @@ def _names(actor: User, asset_ids: list[int]) -> dict[int, str]:
     return {asset.pk: str(asset) for asset in visible if can_view_asset(actor, asset)}
 
 
-def assets_assign(*, asset_ids: list[int], actor: User, assignee: User | None) -> list[BulkOutcome]:
+def _for_each(asset_ids: list[int], actor: User, act: Callable[[int], str]) -> list[BulkOutcome]:
+    """`act` on each asset the actor may see, in turn, each on its own (its own transaction
+    and checks); what it returns is the outcome's message, and a refusal is reported, never
+    raised, so one refused asset does not stop the others."""
     names = _names(actor, asset_ids)
     outcomes = []
     for asset_id in asset_ids:
@@ -96,35 +100,36 @@ def assets_assign(*, asset_ids: list[int], actor: User, assignee: User | None) -
             outcomes.append(BulkOutcome(asset_id, name, False, "No such asset."))
             continue
         try:
-            asset_assign(asset_id=asset_id, actor=actor, assignee=assignee)
-        except ActionRefused as refused:
-            outcomes.append(BulkOutcome(asset_id, name, False, refused.denial.message))
-            continue
-        if assignee is None:
-            message = "Nobody is assigned now."
-        elif assignee.pk == actor.pk:
-            message = "Assigned to you."
-        else:
-            message = f"Assigned to {assignee.get_username()}."
-        outcomes.append(BulkOutcome(asset_id, name, True, message))
-    return outcomes
-
-
-def assets_request_changes(*, asset_ids: list[int], actor: User, note: str) -> list[BulkOutcome]:
-    """`workflow.services.asset_request_changes` for each asset, with the same note."""
-    names = _names(actor, asset_ids)
-    outcomes = []
-    for asset_id in asset_ids:
-        name = names.get(asset_id, f"#{asset_id}")
-        if asset_id not in names:
-            outcomes.append(BulkOutcome(asset_id, name, False, "No such asset."))
-            continue
-        try:
-            asset_request_changes(asset_id=asset_id, actor=actor, note=note)
+            message = act(asset_id)
         except ActionRefused as refused:
             outcomes.append(BulkOutcome(asset_id, name, False, refused.denial.message))
         except InvalidNote as invalid:
             outcomes.append(BulkOutcome(asset_id, name, False, str(invalid)))
         else:
-            outcomes.append(BulkOutcome(asset_id, name, True, "Sent back for changes."))
+            outcomes.append(BulkOutcome(asset_id, name, True, message))
     return outcomes
+
+
+def assets_assign(*, asset_ids: list[int], actor: User, assignee: User | None) -> list[BulkOutcome]:
+    if assignee is None:
+        done = "Nobody is assigned now."
+    elif assignee.pk == actor.pk:
+        done = "Assigned to you."
+    else:
+        done = f"Assigned to {assignee.get_username()}."
+
+    def assign(asset_id: int) -> str:
+        asset_assign(asset_id=asset_id, actor=actor, assignee=assignee)
+        return done
+
+    return _for_each(asset_ids, actor, assign)
+
+
+def assets_request_changes(*, asset_ids: list[int], actor: User, note: str) -> list[BulkOutcome]:
+    """`workflow.services.asset_request_changes` for each asset, with the same note."""
+
+    def send_back(asset_id: int) -> str:
+        asset_request_changes(asset_id=asset_id, actor=actor, note=note)
+        return "Sent back for changes."
+
+    return _for_each(asset_ids, actor, send_back)
