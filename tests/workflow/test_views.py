@@ -401,6 +401,14 @@ def test_checking_asset_polls_and_settled_asset_does_not(make_asset, editor_clie
     assert b'hx-trigger="gate-changed from:body"' in editor_client.get(detail_url(settled)).content
 
 
+def test_a_later_gate_change_replaces_a_refresh_still_in_flight(asset, editor_client):
+    # Two quick saves (classification, then label) fire gate-changed twice; htmx's default
+    # drops the second refresh while the first is in flight, leaving a stale checklist.
+    page = editor_client.get(detail_url(asset)).content.decode()
+    workflow_tag = page[page.index('<section id="workflow"') :].split(">", 1)[0]
+    assert 'hx-sync="this:replace"' in workflow_tag
+
+
 # --- comments ------------------------------------------------------------------------------
 
 
