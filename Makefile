@@ -48,6 +48,8 @@ run: seed
 # integration tests then start a real worker. Browser tests need /usr/bin/chromium.
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	cd clients/python && ../../$(BIN)/python -m pytest
+	cd clients/wagtail && ../../$(BIN)/python -m pytest  # a Wagtail site against a live Proofdesk
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser and not integration" $(PYTEST_ARGS)
@@ -57,6 +59,8 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/lint-imports  # the apps' layering: docs/architecture.md
+	cd clients/python && ../../$(BIN)/mypy
+	cd clients/wagtail && ../../$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
