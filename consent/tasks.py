@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from consent.exports.build import consent_export_build
+from consent.remote.tasks import consent_preview_make  # noqa: F401  (registered with the worker)
 from consent.services import consent_expire_due
 
 

@@ -47,6 +47,7 @@ from review.access import can_decide_incidents, get_asset_for_user, require
 from review.decorators import acting_user, staff_required
 from review.http import HtmxHttpRequest
 from review.models import Asset
+from review.templatetags.desk_messages import IN_PLACE
 
 PAGE = "incidents/asset_incidents.html"
 
@@ -65,6 +66,7 @@ def _page(
     report_denial = incident_denial(request.user, asset, IncidentAction.REPORT)
     may_decide = incident_denial(request.user, asset, IncidentAction.DECIDE) is None
     rows: list[dict[str, Any]] = []
+    notes = _in_place_messages(request)
     incidents = list(incidents_for_asset(asset_id=asset.pk))
     choices = (
         _label_choices(asset)
@@ -85,6 +87,7 @@ def _page(
         rows.append(
             {
                 "incident": incident,
+                "notes": notes.get(incident.pk, []),
                 "steps": incident_steps(incident),
                 "decide_form": form,
                 "triage_form": triage_form,
@@ -199,8 +202,25 @@ def decide(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpResponseB
             " The new label is set and the rendition is being re-signed; the asset is back in "
             "review for an editor to approve them."
         )
-    messages.success(request, done)
-    return redirect(_incident_url(decided))
+    return _done(request, decided, done)
+
+
+def _done(request: HtmxHttpRequest, incident: Incident, text: str) -> HttpResponseBase:
+    """Back to the incident, its message shown inside it (where the person is looking, and
+    focused: the page's fragment names it), not at the top of a long page."""
+    messages.success(request, text, extra_tags=f"{IN_PLACE} incident-{incident.pk}")
+    return redirect(_incident_url(incident))
+
+
+def _in_place_messages(request: HtmxHttpRequest) -> dict[int, list[str]]:
+    notes: dict[int, list[str]] = {}
+    for message in messages.get_messages(request):
+        tags = message.extra_tags.split()
+        if IN_PLACE in tags:
+            for tag in tags:
+                if tag.startswith("incident-") and tag.removeprefix("incident-").isdigit():
+                    notes.setdefault(int(tag.removeprefix("incident-")), []).append(str(message))
+    return notes
 
 
 def _incident_url(incident: Incident) -> str:
@@ -225,8 +245,7 @@ def triage(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpResponseB
     except IncidentRefused as exc:
         return _page(request, incident.asset, status=_refused_status(exc), error=str(exc))
     severity = Severity(triaged.severity).label.lower()
-    messages.success(request, f"Incident {triaged.pk} triaged: {severity}.")
-    return redirect(_incident_url(triaged))
+    return _done(request, triaged, f"Incident {triaged.pk} triaged: {severity}.")
 
 
 @staff_required
@@ -257,12 +276,12 @@ def take_down_now(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpRe
         decided = incident_take_down_now(incident_id=incident.pk, actor=acting_user(request))
     except IncidentRefused as exc:
         return _page(request, incident.asset, status=_refused_status(exc), error=str(exc))
-    messages.success(
+    return _done(
         request,
+        decided,
         f"Taken down (incident {decided.pk}). Every CMS has been asked to remove it; the "
         "incidents inbox shows when each confirms.",
     )
-    return redirect(_incident_url(decided))
 
 
 @staff_required
@@ -340,5 +359,4 @@ def public_report_action(request: HtmxHttpRequest, report_pk: int) -> HttpRespon
         return _inbox_page(request, status=status, report_pk=report.pk, error=str(exc))
     except InvalidIncident as exc:
         return _inbox_page(request, status=400, report_pk=report.pk, error=str(exc))
-    messages.success(request, f"Report R-{report.pk} is now incident {incident.pk}.")
-    return redirect(_incident_url(incident))
+    return _done(request, incident, f"Report R-{report.pk} is now incident {incident.pk}.")

@@ -25,6 +25,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
+from provenance.remote import address_problem as public_address_problem
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
@@ -42,19 +44,11 @@ def _unmapped(address: IPAddress) -> IPAddress:
 
 def address_problem(address: IPAddress) -> str:
     """Why Proofdesk must not connect to `address`, or "" when it may."""
-    address = _unmapped(address)
-    if address.is_loopback:
-        return "" if settings.WEBHOOK_ALLOW_LOOPBACK else f"{address} is a loopback address"
-    for kind, flag in (
-        ("a link-local", address.is_link_local),
-        ("a multicast", address.is_multicast),
-        ("an unspecified", address.is_unspecified),
-        ("a reserved", address.is_reserved),
-        ("a private", address.is_private),
-    ):
-        if flag:
-            return f"{address} is {kind} address"
-    return ""
+    # The rule remote manifests follow too, with one exception: receivers on this machine
+    # while developing and testing.
+    if _unmapped(address).is_loopback and settings.WEBHOOK_ALLOW_LOOPBACK:
+        return ""
+    return public_address_problem(address)
 
 
 def _resolve(host: str, port: int) -> list[IPAddress]:

@@ -135,8 +135,9 @@ PUBLIC_REPORT_RATE_LIMIT = env.str("PUBLIC_REPORT_RATE_LIMIT", default="5/h")
 # A remote consent link's page: per client address (any request), and per link for the posts
 # (each decodes a signature). A person signing needs a handful.
 REMOTE_CONSENT_RATE_LIMIT = env.str("REMOTE_CONSENT_RATE_LIMIT", default="60/m")
-# Audio and video are played on the remote consent page, as they are (no watermark: that would
-# need ffmpeg), for the person asked to consent; false shows only the desk's description.
+# Audio and video are shown on the remote consent page as a marked, reduced copy made with
+# ffmpeg (never the original: see the previews block at the end); false shows only the desk's
+# description.
 REMOTE_CONSENT_PLAY_MEDIA = env.bool("REMOTE_CONSENT_PLAY_MEDIA", default=True)
 REMOTE_CONSENT_SIGN_RATE_LIMIT = env.str("REMOTE_CONSENT_SIGN_RATE_LIMIT", default="10/m")
 
@@ -306,7 +307,7 @@ C2PA_TRUST_ANCHORS = env.str("C2PA_TRUST_ANCHORS", default="")
 C2PA_ALLOWED_LIST = env.str("C2PA_ALLOWED_LIST", default="")
 # Remote manifests are off unless configured: a silent server would block a worker for 30 s.
 C2PA_REMOTE_MANIFEST_FETCH = env.bool("C2PA_REMOTE_MANIFEST_FETCH", default=False)
-# With fetching on, only these hosts (https) are called; empty = any https host. The fetch
+# With fetching on, only these hosts are fetched from (https); empty = none. The fetch
 # counts against C2PA_VERIFY_TIMEOUT.
 C2PA_REMOTE_MANIFEST_HOSTS: list[str] = env.list("C2PA_REMOTE_MANIFEST_HOSTS", default=[])
 # The reader holds the whole file in memory (a 200 MB MP4 peaks near 235 MB RSS).
@@ -419,3 +420,68 @@ WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=30)
 WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=1000)
 # How long the previous secret keeps signing after a rotation, unless the form says otherwise.
 WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
+
+# --- Object storage (STORAGE_BACKEND=s3): addressing, ACL and memory -----------------------
+# Appended with issue 15's storage tests (tests/storage run these settings against a real S3
+# server on loopback).
+if STORAGE_BACKEND == "s3":
+    from boto3.s3.transfer import TransferConfig  # type: ignore[import-untyped]
+
+    # boto3's threaded transfers hold far more of a file than a process should: an upload
+    # reads up to ten 8 MiB parts into memory at once (all of a file below 80 MiB), and a
+    # download writes its parts as they arrive, so the first may land at the end of the file
+    # and grow the in-memory spool below to the whole file's size before it moves to disk.
+    # One part at a time, in order, keeps both within a few MiB whatever the file's size
+    # (tests/storage measure it); on loopback it moved 40-135 MiB/s either way.
+    _s3_transfer = TransferConfig(use_threads=False)
+    _s3_options = _default_storage["OPTIONS"]
+    assert isinstance(_s3_options, dict)
+    _s3_options.update(
+        {
+            # "path" for an S3-compatible server reached by host name (MinIO, Ceph, rclone):
+            # the bucket goes in the URL's path, not in a sub-domain nothing resolves.
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            # Buckets with ACLs disabled (AWS's default since 2023) refuse any upload that names
+            # an ACL: set AWS_DEFAULT_ACL to empty there (objects are private without one).
+            "default_acl": env.str("AWS_DEFAULT_ACL", default="private") or None,
+            # The app hands out no object URLs (downloads go through the access check), but
+            # one made by storage.url() must work on S3 today: signed with SigV4 (botocore
+            # still presigns with SigV2 by default, which AWS and most servers refuse) and
+            # short-lived.
+            "signature_version": "s3v4",
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+            # Reading a stored file (the checks' hash, the verifier, PDF exports) first copies
+            # the object: past this size to a temporary file. django-storages' default (0)
+            # never spills, so a 500 MB video would sit whole in a worker's memory.
+            "max_memory_size": env.int("AWS_S3_MAX_MEMORY_SIZE", default=2 * 1024 * 1024),
+            "transfer_config": _s3_transfer,
+        }
+    )
+
+# --- Remote consent: audio and video previews (issue 14) -------------------------------------
+# The remote signing page shows audio and video as a marked, reduced copy made with ffmpeg
+# (Debian package ffmpeg, which also installs ffprobe), never the original file:
+# consent.remote.media_preview. Without ffmpeg the page says a preview is not available.
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
+FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
+# Seconds for making one preview, every ffmpeg run together. It is made once per file, by a
+# background task queued when a link to the asset is made (inline without a broker); keep it
+# under the broker's visibility timeout (CELERY_BROKER_TRANSPORT_OPTIONS).
+CONSENT_PREVIEW_TIMEOUT = env.int("CONSENT_PREVIEW_TIMEOUT", default=240)
+# Only this much of a long recording is used (the page says so).
+CONSENT_PREVIEW_MAX_SECONDS = env.int("CONSENT_PREVIEW_MAX_SECONDS", default=180)
+CONSENT_PREVIEW_MAX_BYTES = env.int("CONSENT_PREVIEW_MAX_BYTES", default=25 * 1024 * 1024)
+CONSENT_PREVIEW_THREADS = env.int("CONSENT_PREVIEW_THREADS", default=2)
+# After a failure (no ffmpeg, a file it cannot read, out of time), wait this long before trying
+# that file again.
+CONSENT_PREVIEW_RETRY_SECONDS = env.int("CONSENT_PREVIEW_RETRY_SECONDS", default=600)
+
+# --- Every format the C2PA reader knows: sidecar and remote manifests (issue 15.4) -----------
+# A .c2pa sidecar manifest uploaded with a file (or beside it for `manage.py ingest`) is kept
+# with the asset and verified against it; larger ones are refused at intake.
+C2PA_SIDECAR_MAX_BYTES = env.int("C2PA_SIDECAR_MAX_BYTES", default=16 * 1024 * 1024)
+# A remote manifest is fetched by provenance.remote (the library's own fetch stays off) only
+# with C2PA_REMOTE_MANIFEST_FETCH on and its host named in C2PA_REMOTE_MANIFEST_HOSTS, over
+# https, never from a private or loopback address, within this many seconds and bytes.
+C2PA_REMOTE_MANIFEST_TIMEOUT = env.float("C2PA_REMOTE_MANIFEST_TIMEOUT", default=10.0)
+C2PA_REMOTE_MANIFEST_MAX_BYTES = env.int("C2PA_REMOTE_MANIFEST_MAX_BYTES", default=16 * 1024 * 1024)

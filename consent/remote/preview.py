@@ -32,10 +32,15 @@ _FONTS = (
 )
 
 
+def watermark_font() -> Path | None:
+    """The watermark's typeface (fonts-dejavu-core), shared with the audio and video previews."""
+    return next((path for path in _FONTS if path.exists()), None)
+
+
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for path in _FONTS:
-        if path.exists():
-            return ImageFont.truetype(str(path), size)
+    path = watermark_font()
+    if path is not None:
+        return ImageFont.truetype(str(path), size)
     return ImageFont.load_default(size=size)
 
 

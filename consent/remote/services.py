@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -20,8 +21,17 @@ from consent.errors import ConsentError, ConsentLinkError, LinkProblem
 from consent.evidence.files import signature_from_data_url
 from consent.evidence.records import text_sha256
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, ConsentStatement, Party
+from consent.remote.media_preview import (
+    AvPreview,
+    PreviewState,
+    av_preview,
+    av_preview_claim,
+    plays_on_page,
+)
+from consent.remote.tasks import consent_preview_make
 from consent.remote.texts import remote_statement_text, statement_family
 from consent.services import Scope, Signing, consent_record_create
+from review.models import Asset
 
 TEXT_CHANGED = "The text changed after you opened this page. Read it again below, then sign."
 LINK_LIFETIME = timedelta(days=7)
@@ -84,7 +94,22 @@ def consent_link_create(
             obj=party.asset,
             details={"link_id": link.pk, "party_id": party.pk, "expires_at": link.expires_at},
         )
+        if plays_on_page(party.asset):
+            # Made while the link travels, so that the person finds it ready.
+            transaction.on_commit(partial(consent_preview_prepare, asset=party.asset))
     return link, token
+
+
+def consent_preview_prepare(*, asset: Asset) -> AvPreview:
+    """The asset's marked audio or video preview as it stands, after queuing its making when
+    nobody has yet (once per file: `av_preview_claim`). Without a broker the task runs here,
+    and the preview is ready (or has failed) on return."""
+    preview = av_preview(asset)
+    if preview.state != PreviewState.NOT_MADE:
+        return preview
+    if av_preview_claim(asset):
+        consent_preview_make.delay(asset.pk)
+    return av_preview(asset)
 
 
 def consent_link_reissue(

@@ -1,7 +1,8 @@
 """Remote consent links. The desk makes, cancels and re-sends them (staff only); the person
 opens the link on their own device, without an account, sees a watermarked preview of the
-media, reads the statement (in a language of their choice when it is translated) and signs,
-then may download a PDF receipt for a limited time.
+media (an image, or a marked copy of the audio or video: never the original file), reads the
+statement (in a language of their choice when it is translated) and signs, then may download a
+PDF receipt for a limited time.
 
 The token in the public URL is the only credential, so those pages (and the preview and the
 receipt) are never cached, never sent on as a referrer, never indexed, and their path (which
@@ -12,16 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import (
+    FileResponse,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
@@ -43,6 +46,13 @@ from consent.evidence.records import text_sha256
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, ConsentStatement, Party
 from consent.remote.forms import ConsentLinkForm, RemoteSignForm
 from consent.remote.mail import link_email_queue, link_mailto
+from consent.remote.media_preview import (
+    AvPreview,
+    PreviewState,
+    av_preview,
+    plays_on_page,
+    preview_storage,
+)
 from consent.remote.preview import consent_preview, has_preview
 from consent.remote.receipt import (
     RECEIPT_LIFETIME,
@@ -60,6 +70,7 @@ from consent.remote.services import (
     consent_link_open,
     consent_link_reissue,
     consent_link_sign,
+    consent_preview_prepare,
     statement_for_language,
     statement_options,
 )
@@ -67,7 +78,6 @@ from consent.remote.texts import language_name, point_labels, remote_statement_t
 from consent.services import Signing, latest_statements
 from review.decorators import acting_user, staff_required
 from review.http import HtmxHttpRequest, absolute_url, client_ip
-from review.media import stored_file_response
 from review.models import Asset, MediaKind
 
 logger = logging.getLogger(__name__)
@@ -319,19 +329,24 @@ def _sign_page(
     text = remote_statement_text(statement, link, link.party)
     ticked = set(request.POST.getlist("acknowledged"))
     asset = link.party.asset
+    # Queued when the link was made; queued now if it was not (a link older than this).
+    av = consent_preview_prepare(asset=asset) if plays_on_page(asset) else None
+    still = has_preview(asset) or (av is not None and bool(av.still_name))
     # The desk's words only: never the asset's description, file name or the party's note.
     context = {
         **_public_context(),
         "link": link,
         "media_description": link.media_description,
         "media_kind": asset.get_media_kind_display().lower(),
-        "preview_url": (
-            reverse("consent:remote_preview", args=[token]) if has_preview(asset) else ""
-        ),
+        "preview_url": reverse("consent:remote_preview", args=[token]) if still else "",
+        "av_state": av.state if av is not None else "",
         "play_url": (
-            reverse("consent:remote_media", args=[token]) if _plays_on_page(asset) else ""
+            reverse("consent:remote_media", args=[token])
+            if av is not None and av.state == PreviewState.READY
+            else ""
         ),
-        "media_type": asset.media_type,
+        "play_type": av.media_type if av is not None else "",
+        "cut_at_minutes": _minutes(av),
         "statement": statement,
         "language": statement.language,
         "languages": _language_choices(token, options, statement),
@@ -347,6 +362,18 @@ def _sign_page(
         "error_target": "statement-title" if error == TEXT_CHANGED else "signature-pad",
     }
     return render(request, "consent/remote_sign.html", context, status=status)
+
+
+def _minutes(av: AvPreview | None) -> str:
+    """How much of a long recording the preview plays, in words ("" when all of it)."""
+    if av is None or av.cut_at_seconds is None:
+        return ""
+    minutes, seconds = divmod(av.cut_at_seconds, 60)
+    if minutes and seconds:
+        return f"{minutes} min {seconds} s"
+    if minutes:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 def _done_page(request: HtmxHttpRequest, record: ConsentRecord) -> HttpResponse:
@@ -442,7 +469,10 @@ def _get_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
     return wrapper
 
 
-def _private_file(response: HttpResponse) -> HttpResponse:
+_Response = TypeVar("_Response", bound=HttpResponseBase)
+
+
+def _private_file(response: _Response) -> _Response:
     """Bytes made from someone's upload, or about someone: never run as a page, never sniffed
     into something else; `_token_in_url` adds no-store."""
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -450,55 +480,99 @@ def _private_file(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _no(what: str) -> HttpResponse:
+    return _private_file(HttpResponseNotFound(f"No {what}.", content_type="text/plain"))
+
+
 @_rate_limited
 @_token_in_url
 @_get_only
-def remote_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    """The watermarked preview of the link's media, while the link can be signed with (the
-    same check as the page); never the original file."""
+def remote_preview(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
+    """The watermarked still of the link's media (an image, or a frame of a video), while the
+    link can be signed with (the same check as the page); never the original file."""
     # Answered, not raised: a raised 404 would be logged with its path, which holds the token.
     try:
         link = consent_link_open(token)
     except ConsentLinkError as exc:
         logger.info("Remote consent preview refused: %s", exc.reason)
-        return _private_file(HttpResponseNotFound("No preview.", content_type="text/plain"))
-    data = consent_preview(link.party.asset)
+        return _no("preview")
+    asset = link.party.asset
+    if asset.media_kind == MediaKind.VIDEO and plays_on_page(asset):
+        av = av_preview(asset)
+        if not av.still_name:
+            return _no("preview")
+        return _stored_preview(request, asset, av.still_name, "image/jpeg", "consent-preview.jpg")
+    data = consent_preview(asset)
     if data is None:
-        return _private_file(HttpResponseNotFound("No preview.", content_type="text/plain"))
+        return _no("preview")
     response = HttpResponse(data, content_type="image/jpeg")
     response["Content-Disposition"] = 'inline; filename="consent-preview.jpg"'
     return _private_file(response)
-
-
-def _plays_on_page(asset: Asset) -> bool:
-    """Audio and video are played on the page as they are: a watermark burned into them would
-    need a video encoder (ffmpeg) the app does not depend on. The player is marked as a
-    preview; REMOTE_CONSENT_PLAY_MEDIA=false shows only the description instead."""
-    playable = asset.media_kind in (MediaKind.AUDIO, MediaKind.VIDEO)
-    return playable and bool(settings.REMOTE_CONSENT_PLAY_MEDIA)
 
 
 @_rate_limited
 @_token_in_url
 @_get_only
 def remote_media(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
-    """The link's audio or video, for the person asked to consent to it, while the link can be
-    signed with (the same check as the page); never an image (those get the watermarked
-    preview) and never cached."""
+    """The marked, reduced copy of the link's audio or video (consent.remote.media_preview),
+    for the person asked to consent to it, while the link can be signed with (the same check
+    as the page). Never the original file, never an image (those get the JPEG preview), never
+    cached; byte ranges are answered, as phones' players ask for them."""
     try:
         link = consent_link_open(token)
     except ConsentLinkError as exc:
         logger.info("Remote consent media refused: %s", exc.reason)
-        return _private_file(HttpResponseNotFound("No media.", content_type="text/plain"))
+        return _no("media")
     asset = link.party.asset
-    if not _plays_on_page(asset):
-        return _private_file(HttpResponseNotFound("No media.", content_type="text/plain"))
-    return stored_file_response(
-        asset.file,
-        media_type=asset.media_type,
-        filename="consent-preview",
-        cache_control="no-store",
+    if not plays_on_page(asset):
+        return _no("media")
+    av = av_preview(asset)
+    if av.state != PreviewState.READY:
+        return _no("media")
+    extension = "mp4" if av.media_type == "video/mp4" else "mp3"
+    return _stored_preview(
+        request, asset, av.media_name, av.media_type, f"consent-preview.{extension}"
     )
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _stored_preview(
+    request: HtmxHttpRequest, asset: Asset, name: str, media_type: str, filename: str
+) -> HttpResponseBase:
+    """A preview kept in storage, whole or one byte range of it (a single range: what media
+    players ask for; anything else gets the whole file)."""
+    storage = preview_storage(asset)
+    try:
+        size = storage.size(name)
+        handle = storage.open(name, "rb")
+    except (FileNotFoundError, OSError):
+        logger.error("Consent preview %s of asset %s is missing from storage", name, asset.pk)
+        return _no("media")
+    response: HttpResponseBase
+    wanted = _RANGE.match(request.headers.get("Range", "").strip())
+    if wanted is None or not (wanted[1] or wanted[2]):
+        response = FileResponse(handle, content_type=media_type)
+    else:
+        if wanted[1]:
+            start = int(wanted[1])
+            end = min(int(wanted[2]), size - 1) if wanted[2] else size - 1
+        else:  # "bytes=-N": the last N bytes
+            start, end = max(size - int(wanted[2]), 0), size - 1
+        if start > end or start >= size:
+            handle.close()
+            response = HttpResponse(status=416, content_type="text/plain")
+            response["Content-Range"] = f"bytes */{size}"
+            return _private_file(response)
+        with handle:
+            handle.seek(start)
+            part = handle.read(end - start + 1)
+        response = HttpResponse(part, status=206, content_type=media_type)
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return _private_file(response)
 
 
 @_rate_limited

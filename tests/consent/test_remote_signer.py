@@ -164,6 +164,7 @@ def media_url(token: str) -> str:
 
 @pytest.fixture
 def audio_party(make_asset, reporter, person):
+    """Audio with no sound in it ffmpeg can decode: nothing to preview."""
     asset = make_asset(
         media_kind=MediaKind.AUDIO,
         media_type="audio/mpeg",
@@ -173,25 +174,23 @@ def audio_party(make_asset, reporter, person):
     return party_add(asset_id=asset.pk, actor=reporter, role=PartyRole.SUBJECT, person=person)
 
 
-def test_audio_is_played_on_the_page_marked_as_a_preview(client, reporter, audio_party):
-    """The person consenting heard nothing before (issue 14, item 2): no watermark can be burned
-    into audio without an encoder, so the player is marked as a preview instead."""
+def test_audio_without_a_preview_is_never_served_as_it_is(client, settings, reporter, audio_party):
+    """The original used to play on the page; now only a marked copy made with ffmpeg does
+    (tests/consent/test_remote_media_preview.py). A file ffmpeg cannot read has none: the page
+    says so and names the contact, and nothing is served."""
+    settings.CONSENT_CONTACT_EMAIL = "consent@news.example"
     _, token = make_link(audio_party, reporter)
 
     html = client.get(sign_url(token)).content.decode()
 
-    assert (
-        f'<audio controls controlslist="nodownload" preload="metadata" src="{media_url(token)}"'
-        in html
-    )
-    assert "Consent preview – not for publication" in html
+    assert "A preview of this recording is not available" in html
+    assert 'href="mailto:consent@news.example"' in html
+    assert media_url(token) not in html and "<audio" not in html
     assert preview_url(token) not in html
     assert client.get(preview_url(token)).status_code == 404
     media = client.get(media_url(token))
-    assert media.status_code == 200 and media["Content-Type"] == "audio/mpeg"
-    assert b"".join(media.streaming_content) == AUDIO_BYTES
-    assert "no-store" in media["Cache-Control"]
-    assert media["X-Content-Type-Options"] == "nosniff"
+    assert media.status_code == 404
+    assert AUDIO_BYTES not in media.content
 
 
 def test_the_media_is_only_there_while_the_link_can_be_signed(client, reporter, audio_party):
