@@ -12,6 +12,7 @@ from django.core.cache import cache
 from labeling.badge import burn_badge
 from labeling.models import Label
 from labeling.renditions import RenditionError, decode_for_render
+from review.images import decodable_image_type
 from review.models import Asset, MediaKind
 
 PREVIEW_WIDTH = 960  # about what a desk's panel shows; the badge scales with the picture
@@ -26,6 +27,8 @@ def badge_preview(asset: Asset, label: Label) -> bytes:
     """A JPEG of the image with `label`'s badge, as the signed rendition will show it."""
     if asset.media_kind != MediaKind.IMAGE:
         raise NoPreview("Audio and video get a disclosure slate, made with the rendition.")
+    if not decodable_image_type(asset.media_type):
+        raise NoPreview("This image format is never decoded here; it gets a disclosure slate.")
     key = (
         "badge-preview:"
         + hashlib.sha256(f"{asset.sha256}:{label.pk}:{label.name}".encode()).hexdigest()

@@ -28,7 +28,7 @@ from labeling.snippets import disclosure_url, policy_url
 from provenance.reader import reader_context
 from provenance.states import IPTC_DST_PREFIX
 from provenance.xmp import xmp_packet
-from review.images import ImageTooLarge, untrusted_image
+from review.images import ImageTooLarge, decodable_image_type, untrusted_image
 from review.models import Asset, MediaKind
 
 DISCLOSURE_ASSERTION = "org.proofdesk.disclosure"
@@ -298,7 +298,8 @@ def build_rendition(
     slate = b""
     badge = BadgeOutcome.SLATE
     badge_note = ""
-    if asset.media_kind == MediaKind.IMAGE:
+    # SVG and JPEG XL are never decoded (review.images): they get a slate, as audio and video do.
+    if asset.media_kind == MediaKind.IMAGE and decodable_image_type(asset.media_type):
         xmp = xmp_packet(
             digital_source_type=classification.source_type,
             credit=settings.NEWSROOM_NAME,

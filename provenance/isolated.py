@@ -20,13 +20,16 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import asdict
 from typing import IO, Any
 
+from provenance import remote
 from provenance.reader import (
     Verification,
     reader_context,
-    remote_fetch_permitted,
+    remote_fetch_refusal,
+    remote_manifest_url,
     verify_stream,
 )
 from provenance.states import ProvenanceState
@@ -61,18 +64,45 @@ def verify_handle(
     allowed_list: str,
     remote_fetch: bool,
     remote_hosts: list[str],
+    sidecar: bytes | None = None,
+    remote_timeout: float = remote.DEFAULT_TIMEOUT,
+    remote_max_bytes: int = remote.DEFAULT_MAX_BYTES,
 ) -> tuple[Verification, XmpMetadata]:
-    """The read itself, in this process or the child: XMP first (it may name a remote
-    manifest), then the credentials with the trust and remote-fetch settings."""
+    """The read itself, in this process or the child: XMP first, then the credentials with the
+    trust settings. With `sidecar` (the bytes of a .c2pa file that came with the media) that
+    manifest store is verified against the file. Without one, a file whose manifest is
+    remote gets it fetched when the settings allow (provenance.remote) and verified likewise."""
     xmp = read_xmp(handle)
-    context = reader_context(
-        trust_anchors=trust_anchors,
-        allowed_list=allowed_list,
-        remote_fetch=remote_fetch_permitted(
-            xmp.remote_manifest_url, enabled=remote_fetch, hosts=remote_hosts
-        ),
-    )
-    return verify_stream(handle, media_type, context=context), xmp
+    context = reader_context(trust_anchors=trust_anchors, allowed_list=allowed_list)
+    if sidecar:
+        return verify_stream(handle, media_type, context=context, manifest_data=sidecar), xmp
+    verification = verify_stream(handle, media_type, context=context)
+    if verification.state != ProvenanceState.REMOTE_UNAVAILABLE:
+        return verification, xmp
+    url = remote_manifest_url(verification) or xmp.remote_manifest_url
+    verification.remote_manifest_url = url
+    refusal = remote_fetch_refusal(url, enabled=remote_fetch, hosts=remote_hosts)
+    if refusal:
+        verification.error = _remote_message(url, f"it was not fetched: {refusal}.")
+        return verification, xmp
+    started = time.perf_counter()
+    try:
+        manifest = remote.fetch_remote_manifest(
+            url, hosts=remote_hosts, timeout=remote_timeout, max_bytes=remote_max_bytes
+        )
+    except remote.RemoteManifestUnavailable as exc:
+        verification.error = _remote_message(url, f"it could not be fetched: {exc}.")
+        return verification, xmp
+    fetched = verify_stream(handle, media_type, context=context, manifest_data=manifest)
+    fetched.manifest_source = "remote" if fetched.manifest_store is not None else ""
+    fetched.remote_manifest_url = url
+    # The whole read: the first pass that found the reference, the fetch and the second pass.
+    fetched.duration_ms = verification.duration_ms + (time.perf_counter() - started) * 1000
+    return fetched, xmp
+
+
+def _remote_message(url: str, outcome: str) -> str:
+    return f"The Content Credentials are stored remotely ({url}); {outcome}"[:2000]
 
 
 def unreadable(message: str) -> tuple[Verification, XmpMetadata]:
@@ -88,6 +118,9 @@ def verify_in_child(
     remote_fetch: bool,
     remote_hosts: list[str],
     timeout: float,
+    sidecar: bytes | None = None,
+    remote_timeout: float = remote.DEFAULT_TIMEOUT,
+    remote_max_bytes: int = remote.DEFAULT_MAX_BYTES,
 ) -> tuple[Verification, XmpMetadata]:
     """Run `verify_handle` on a local file in a fresh interpreter, killed after `timeout` s."""
     job = json.dumps(
@@ -98,6 +131,9 @@ def verify_in_child(
             "allowed_list": allowed_list,
             "remote_fetch": remote_fetch,
             "remote_hosts": remote_hosts,
+            "sidecar": None if sidecar is None else base64.b64encode(sidecar).decode("ascii"),
+            "remote_timeout": remote_timeout,
+            "remote_max_bytes": remote_max_bytes,
         }
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -131,6 +167,7 @@ def verify_in_child(
 
 def main() -> int:
     job = json.loads(sys.stdin.buffer.read())
+    sidecar = job.get("sidecar")
     with open(job["path"], "rb") as handle:
         verification, xmp = verify_handle(
             handle,
@@ -139,6 +176,9 @@ def main() -> int:
             allowed_list=job["allowed_list"],
             remote_fetch=job["remote_fetch"],
             remote_hosts=job["remote_hosts"],
+            sidecar=None if sidecar is None else base64.b64decode(sidecar),
+            remote_timeout=job["remote_timeout"],
+            remote_max_bytes=job["remote_max_bytes"],
         )
     sys.stdout.write(json.dumps(_encode(verification, xmp)))
     return 0

@@ -8,6 +8,7 @@ node's own validation, thumbnails, CAWG identity assertions and the raw manifest
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -25,36 +26,38 @@ MAX_INGREDIENT_DEPTH = 16
 MAX_INGREDIENT_NODES = 500
 MAX_THUMBNAIL_BYTES = 512 * 1024
 
-# The c2pa library reads these formats by MIME type; anything else is "unsupported" without
-# asking it (it would say the same, more slowly).
-C2PA_MIME_TYPES = frozenset(
-    {
-        "image/jpeg",
-        "image/png",
-        "image/gif",
-        "image/webp",
-        "image/tiff",
-        "image/heic",
-        "image/heif",
-        "image/avif",
-        "image/svg+xml",
-        "image/x-adobe-dng",
-        "image/dng",
-        "video/mp4",
-        "video/quicktime",
-        "video/x-msvideo",
-        "audio/mp4",
-        "audio/x-m4a",
-        "audio/m4a",
-        "audio/mpeg",
-        "audio/x-wav",
-        "audio/wav",
-        "audio/vnd.wave",
-        "audio/aac",
-        "application/pdf",
-        "application/mp4",
-    }
-)
+# The desk's media types (review.intake sniffs them from the content) and the name the c2pa
+# library reads each by; a type missing here is "unsupported" without asking the library (it
+# would say the same, more slowly). tests/provenance/test_reader_formats.py checks that every
+# name is one `c2pa.Reader.get_supported_mime_types()` lists and that every image, video and
+# audio format on that list is here.
+READER_MIME_TYPES: dict[str, str] = {
+    "image/jpeg": "image/jpeg",
+    "image/png": "image/png",
+    "image/gif": "image/gif",
+    "image/webp": "image/webp",
+    "image/tiff": "image/tiff",
+    "image/x-adobe-dng": "image/x-adobe-dng",
+    "image/heic": "image/heic",
+    "image/heif": "image/heif",
+    "image/avif": "image/avif",
+    "image/jxl": "image/jxl",
+    "image/svg+xml": "image/svg+xml",
+    "video/mp4": "video/mp4",
+    "video/x-m4v": "video/x-m4v",
+    "video/quicktime": "video/quicktime",
+    "video/x-msvideo": "video/x-msvideo",
+    "audio/mpeg": "audio/mpeg",
+    "audio/x-wav": "audio/x-wav",
+    "audio/x-flac": "audio/flac",
+    "audio/mp4": "audio/mp4",
+    "audio/m4a": "audio/mp4",
+}
+
+
+def reader_mime_type(media_type: str) -> str:
+    """The name the c2pa library reads `media_type` by, "" when it cannot read it."""
+    return READER_MIME_TYPES.get(media_type, "")
 
 
 def library_version() -> str:
@@ -77,6 +80,10 @@ class Verification:
     thumbnails: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     manifest_store: dict[str, Any] | None = None
     duration_ms: float = 0.0
+    # Where the manifest store read came from: "embedded", "sidecar" (a .c2pa file that came
+    # with the media) or "remote" (fetched from remote_manifest_url); "" when none was read.
+    manifest_source: str = ""
+    remote_manifest_url: str = ""
 
     @property
     def ingredient_count(self) -> int:
@@ -86,24 +93,33 @@ class Verification:
         return count(self.ingredients)
 
 
-def remote_fetch_permitted(url: str, *, enabled: bool, hosts: list[str]) -> bool:
-    """Fetch a remote manifest only when fetching is on and the URL's host is on the allow-list
-    (an empty list allows any https host): the desk never calls arbitrary servers by default."""
-    if not enabled or not url:
-        return False
+def remote_fetch_refusal(url: str, *, enabled: bool, hosts: list[str]) -> str:
+    """Why a remote manifest at `url` is not fetched, or "" when it may be: fetching must be
+    on and the URL https on a host the setting names. The desk never calls a server nobody
+    chose, so an empty host list allows none."""
+    if not url:
+        return "the file names no address for it"
+    if not enabled:
+        return "fetching remote manifests is off (C2PA_REMOTE_MANIFEST_FETCH)"
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
-        return False
-    allowed = [h.lower() for h in hosts]
-    return not allowed or parts.hostname.lower() in allowed
+        return "only https addresses are fetched"
+    if parts.hostname.lower() not in {h.strip().lower() for h in hosts if h.strip()}:
+        return f"{parts.hostname} is not named in C2PA_REMOTE_MANIFEST_HOSTS"
+    return ""
+
+
+def remote_fetch_permitted(url: str, *, enabled: bool, hosts: list[str]) -> bool:
+    return not remote_fetch_refusal(url, enabled=enabled, hosts=hosts)
 
 
 def reader_context(
     *, trust_anchors: str = "", allowed_list: str = "", remote_fetch: bool = False
 ) -> c2pa.Context:
     settings: dict[str, Any] = {
-        # Off unless configured: a remote manifest on a server that never answers would block
-        # a worker for 30 s (C2PA_NOTES.md).
+        # The desk leaves it off and fetches through provenance.remote instead, under its host
+        # list, time limit, size cap and address rules: the library's own fetch has none of
+        # them and waits 30 s on a server that never answers (C2PA_NOTES.md).
         "verify": {"remote_manifest_fetch": remote_fetch},
     }
     trust: dict[str, str] = {}
@@ -298,25 +314,52 @@ def _error_state(exc: c2pa.C2paError) -> ProvenanceState:
         return ProvenanceState.NO_MANIFEST
     if name == "NotSupported" or message.startswith("NotSupported"):
         return ProvenanceState.UNSUPPORTED
+    if "cannot contain C2PA manifests" in message:
+        # A bare JPEG XL codestream: the format has nowhere to put a manifest (the reader calls
+        # it "Other"), which is what "unsupported" tells the desk.
+        return ProvenanceState.UNSUPPORTED
     return ProvenanceState.UNREADABLE
 
 
-def verify_stream(stream: IO[bytes], mime_type: str, *, context: c2pa.Context) -> Verification:
+_REMOTE_URL = re.compile(r"from url (\S+)")
+
+
+def remote_manifest_url(verification: Verification) -> str:
+    """The URL the reader would fetch the manifest from, when it said it must fetch one."""
+    if verification.state != ProvenanceState.REMOTE_UNAVAILABLE:
+        return ""
+    found = _REMOTE_URL.search(verification.error)
+    return found.group(1) if found else ""
+
+
+def verify_stream(
+    stream: IO[bytes],
+    mime_type: str,
+    *,
+    context: c2pa.Context,
+    manifest_data: bytes | None = None,
+) -> Verification:
+    """Verify the credentials of the media in `stream` (a desk media type). With
+    `manifest_data` (a sidecar .c2pa or a fetched remote manifest) that manifest store is
+    verified against the media instead of one embedded in it."""
     started = time.perf_counter()
-    result = _verify(stream, mime_type, context)
+    result = _verify(stream, mime_type, context, manifest_data)
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result
 
 
-def _verify(stream: IO[bytes], mime_type: str, context: c2pa.Context) -> Verification:
-    if mime_type not in C2PA_MIME_TYPES:
+def _verify(
+    stream: IO[bytes], mime_type: str, context: c2pa.Context, manifest_data: bytes | None
+) -> Verification:
+    reader_type = reader_mime_type(mime_type)
+    if not reader_type:
         return Verification(
             ProvenanceState.UNSUPPORTED,
             error=f"Content Credentials cannot be read from {mime_type} files.",
         )
     stream.seek(0)
     try:
-        reader = c2pa.Reader(mime_type, stream, context=context)
+        reader = c2pa.Reader(reader_type, stream, manifest_data=manifest_data, context=context)
     except c2pa.C2paError as exc:
         return Verification(_error_state(exc), error=str(exc)[:2000])
     except Exception as exc:  # the native layer may raise others on hostile input
@@ -350,4 +393,5 @@ def _verify(stream: IO[bytes], mime_type: str, context: c2pa.Context) -> Verific
         cawg=_cawg(manifest),
         thumbnails=thumbnails,
         manifest_store=store,
+        manifest_source="embedded" if manifest_data is None else "sidecar",
     )

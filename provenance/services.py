@@ -7,12 +7,14 @@ size cap and a time limit; only the result is written inside one.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import importlib
 import logging
 import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +24,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import audit_batch, audit_record
 
 # services queue tasks and tasks call services: both modules import each other as modules (the
 # names are looked up when a function runs), so either may be imported first.
@@ -53,6 +55,8 @@ logger = logging.getLogger(__name__)
 # One pool per process: a verification that overruns its limit keeps its thread (native code
 # cannot be interrupted) but the caller moves on and records the timeout.
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="c2pa")
+# The same for the life of the process; asking the package metadata costs 0.2 ms a report.
+_library_version = functools.cache(library_version)
 
 
 def _verify_file(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMetadata]:
@@ -62,13 +66,17 @@ def _verify_file(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMet
             f"The file is larger than the {limit_mb} MB verification cap; "
             "its credentials were not read."
         )
-    options = {
+    options: dict[str, Any] = {
         "trust_anchors": trust.anchors,
         "allowed_list": trust.allowed,
         "remote_fetch": settings.C2PA_REMOTE_MANIFEST_FETCH,
         "remote_hosts": settings.C2PA_REMOTE_MANIFEST_HOSTS,
+        "remote_timeout": settings.C2PA_REMOTE_MANIFEST_TIMEOUT,
+        "remote_max_bytes": settings.C2PA_REMOTE_MANIFEST_MAX_BYTES,
     }
     try:
+        # A .c2pa manifest store that came beside the file is verified against it.
+        options["sidecar"] = asset.sidecar_manifest_bytes()
         if asset.size_bytes > settings.C2PA_IN_PROCESS_MAX_BYTES:
             return _verify_in_child(asset, options)
 
@@ -182,6 +190,98 @@ def _run_detectors(asset: Asset, verification: Verification, xmp: XmpMetadata) -
     return runs
 
 
+@dataclass(frozen=True)
+class ProvenanceReading:
+    """What reading an asset's file found, before anything is stored."""
+
+    verification: Verification
+    xmp: XmpMetadata
+    runs: list[DetectorRun]
+    trust: TrustBundle
+
+
+def provenance_read(*, asset: Asset) -> ProvenanceReading:
+    """Read the file's credentials and metadata and run the detectors. Call it outside any
+    transaction: it reads the whole file, in native code, for up to C2PA_VERIFY_TIMEOUT."""
+    trust = effective_trust()
+    verification, xmp = _verify_file(asset, trust)
+    runs = _run_detectors(asset, verification, xmp)
+    return ProvenanceReading(verification, xmp, runs, trust)
+
+
+def provenance_report_store(
+    *,
+    asset: Asset,
+    reading: ProvenanceReading,
+    reason: str = ReportReason.INTAKE,
+    requested_by: User | None = None,
+) -> ProvenanceReport:
+    """Store a reading as the asset's new report, in the caller's transaction (so that it
+    commits with whatever else the caller changes, in one commit; an `audit_batch` around it
+    writes its audit event with the caller's), and tell the layers above."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("provenance_report_store runs inside the caller's transaction")
+    verification, xmp, trust = reading.verification, reading.xmp, reading.trust
+    report = ProvenanceReport.objects.create(
+        asset=asset,
+        state=verification.state,
+        codes=verification.codes,
+        status=verification.status,
+        error=verification.error,
+        signer=verification.signer,
+        claim_generator=verification.claim_generator[:500],
+        title=verification.title[:500],
+        actions=verification.actions,
+        digital_source_types=verification.digital_source_types,
+        ingredients=verification.ingredients,
+        ingredient_count=verification.ingredient_count,
+        cawg=verification.cawg,
+        manifest_store=verification.manifest_store,
+        xmp={
+            "found": xmp.found,
+            "digital_source_type": xmp.digital_source_type,
+            "creators": xmp.creators,
+            "credit": xmp.credit,
+            "creator_tool": xmp.creator_tool,
+            "error": xmp.error,
+        },
+        xmp_digital_source_type=xmp.digital_source_type,
+        conflict=metadata_conflict(verification.digital_source_types, xmp.digital_source_type),
+        library_version=_library_version(),
+        trust_fingerprint=trust.fingerprint,
+        duration_ms=verification.duration_ms,
+        reason=reason,
+        requested_by=requested_by,
+    )
+    ProvenanceThumbnail.objects.bulk_create(
+        [
+            ProvenanceThumbnail(
+                report=report, identifier=identifier[:500], media_type=fmt, data=data
+            )
+            for identifier, (fmt, data) in verification.thumbnails.items()
+        ]
+    )
+    for run in reading.runs:
+        run.report = report
+    DetectorRun.objects.bulk_create(reading.runs)
+    audit_record(
+        actor=requested_by,
+        action="provenance.verified",
+        obj=asset,
+        details={
+            "report_id": report.pk,
+            "state": report.state,
+            "codes": report.codes,
+            "reason": reason,
+            "trust_fingerprint": trust.fingerprint,
+        },
+    )
+    asset_changed_send(
+        asset_id=asset.pk, reason="The provenance check was re-run.", actor=requested_by
+    )
+    return report
+
+
 def provenance_verify_asset(
     *,
     asset_id: int,
@@ -190,68 +290,11 @@ def provenance_verify_asset(
 ) -> ProvenanceReport:
     """Verify an asset's credentials and metadata and store a new report."""
     asset = Asset.objects.get(pk=asset_id)
-    trust = effective_trust()
-    verification, xmp = _verify_file(asset, trust)
-    runs = _run_detectors(asset, verification, xmp)
-    with transaction.atomic():
-        report = ProvenanceReport.objects.create(
-            asset=asset,
-            state=verification.state,
-            codes=verification.codes,
-            status=verification.status,
-            error=verification.error,
-            signer=verification.signer,
-            claim_generator=verification.claim_generator[:500],
-            title=verification.title[:500],
-            actions=verification.actions,
-            digital_source_types=verification.digital_source_types,
-            ingredients=verification.ingredients,
-            ingredient_count=verification.ingredient_count,
-            cawg=verification.cawg,
-            manifest_store=verification.manifest_store,
-            xmp={
-                "found": xmp.found,
-                "digital_source_type": xmp.digital_source_type,
-                "creators": xmp.creators,
-                "credit": xmp.credit,
-                "creator_tool": xmp.creator_tool,
-                "error": xmp.error,
-            },
-            xmp_digital_source_type=xmp.digital_source_type,
-            conflict=metadata_conflict(verification.digital_source_types, xmp.digital_source_type),
-            library_version=library_version(),
-            trust_fingerprint=trust.fingerprint,
-            duration_ms=verification.duration_ms,
-            reason=reason,
-            requested_by=requested_by,
+    reading = provenance_read(asset=asset)
+    with transaction.atomic(), audit_batch():
+        return provenance_report_store(
+            asset=asset, reading=reading, reason=reason, requested_by=requested_by
         )
-        ProvenanceThumbnail.objects.bulk_create(
-            [
-                ProvenanceThumbnail(
-                    report=report, identifier=identifier[:500], media_type=fmt, data=data
-                )
-                for identifier, (fmt, data) in verification.thumbnails.items()
-            ]
-        )
-        for run in runs:
-            run.report = report
-        DetectorRun.objects.bulk_create(runs)
-        audit_record(
-            actor=requested_by,
-            action="provenance.verified",
-            obj=asset,
-            details={
-                "report_id": report.pk,
-                "state": report.state,
-                "codes": report.codes,
-                "reason": reason,
-                "trust_fingerprint": trust.fingerprint,
-            },
-        )
-        asset_changed_send(
-            asset_id=asset.pk, reason="The provenance check was re-run.", actor=requested_by
-        )
-    return report
 
 
 # --- trust lists -------------------------------------------------------------------------

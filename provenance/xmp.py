@@ -8,6 +8,7 @@ box, TIFF tag, WebP chunk), so scanning the bytes finds them in every format we 
 from __future__ import annotations
 
 import re
+import struct
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import IO
@@ -43,7 +44,38 @@ class XmpMetadata:
     error: str = ""
 
 
+# A JPEG's segments before its image data; a chain longer than this is not a real JPEG's.
+MAX_JPEG_SEGMENTS = 4096
+
+
+def _jpeg_app1_segments(handle: IO[bytes]) -> bytes | None:
+    """A JPEG keeps its XMP in APP1 segments, which all come before the image data (SOS): read
+    those, a few kilobytes, instead of scanning megabytes of pixels. None when the segment
+    chain is not well formed; the caller then scans the bytes as for any other format."""
+    handle.seek(2)
+    found: list[bytes] = []
+    for _ in range(MAX_JPEG_SEGMENTS):
+        header = handle.read(4)
+        if len(header) < 4 or header[0] != 0xFF:
+            return None
+        marker, length = header[1], struct.unpack(">H", header[2:])[0]
+        if marker in (0xDA, 0xD9):  # start of scan, end of image: no metadata after these
+            return b"\n".join(found)
+        if length < 2:
+            return None
+        if marker == 0xE1:
+            found.append(handle.read(length - 2))
+        else:
+            handle.seek(length - 2, 1)
+    return None
+
+
 def _read_candidates(handle: IO[bytes]) -> bytes:
+    handle.seek(0)
+    if handle.read(2) == b"\xff\xd8":
+        segments = _jpeg_app1_segments(handle)
+        if segments is not None:
+            return segments
     handle.seek(0, 2)
     size = handle.tell()
     handle.seek(0)

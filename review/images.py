@@ -13,6 +13,18 @@ from typing import IO
 
 from PIL import Image
 
+# Image types the desk accepts that Pillow does not decode: they get no dimensions, raster
+# preview or burned-in badge. SVG is a document, not pixels: rasterising it would run a renderer
+# over untrusted XML (scripts, external references), so it is never decoded. No JPEG XL decoder
+# is installed.
+UNDECODED_IMAGE_TYPES = frozenset({"image/svg+xml", "image/jxl"})
+
+
+def decodable_image_type(media_type: str) -> bool:
+    """Whether `untrusted_image` can open images of this (sniffed) type; asking first keeps
+    "could not be decoded" for damaged files, not for formats that are never decoded."""
+    return media_type.startswith("image/") and media_type not in UNDECODED_IMAGE_TYPES
+
 
 class ImageTooLarge(ValueError):
     """The image announces more pixels than this use allows; nothing was decoded."""

@@ -44,9 +44,42 @@ def asset_upload_path(instance: Asset, filename: str) -> str:
     return f"assets/{instance.sha256[:2]}/{instance.uid.hex}"
 
 
+def sidecar_upload_path(instance: Asset, filename: str) -> str:
+    return f"{asset_upload_path(instance, filename)}.c2pa"
+
+
+# Formats a browser shows in <img>, <video> or <audio> on the asset page; the others (TIFF, DNG,
+# HEIC, JPEG XL, MOV, AVI, ...) get "no preview" and a download. SVG is never among them: it
+# is a document that can carry script and links, so it is only ever downloaded.
+BROWSER_PREVIEW_TYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/avif",
+        "image/bmp",
+        "video/mp4",
+        "video/webm",
+        "video/x-m4v",
+        "audio/mpeg",
+        "audio/x-wav",
+        "audio/x-flac",
+        "audio/mp4",
+        "audio/m4a",
+        "audio/aac",
+        "audio/ogg",
+        "audio/opus",
+    }
+)
+
+
 class Asset(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     file = models.FileField(upload_to=asset_upload_path, max_length=255)
+    # A C2PA manifest store that came beside the file (photo.c2pa with photo.jpg): its
+    # credentials are verified against the file instead of any embedded in it.
+    sidecar_manifest = models.FileField(upload_to=sidecar_upload_path, max_length=255, blank=True)
     original_filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64, db_index=True)
     media_type = models.CharField(max_length=100, help_text="Sniffed from the file's content.")
@@ -109,6 +142,18 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.original_filename}"
+
+    @property
+    def previewable_in_browser(self) -> bool:
+        return self.media_type in BROWSER_PREVIEW_TYPES
+
+    def sidecar_manifest_bytes(self) -> bytes | None:
+        """The sidecar manifest store, or None when the asset came without one."""
+        if not self.sidecar_manifest:
+            return None
+        with self.sidecar_manifest.open("rb") as handle:
+            data: bytes = handle.read()
+        return data
 
 
 class Comment(models.Model):

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_batch, audit_record
 from review.access import (
     ACTIONS,
     NOT_ASKED,
@@ -29,7 +30,7 @@ from review.access import (
     Readiness,
     action_denial,
 )
-from review.intake import IntakeError, sniff_file
+from review.intake import IntakeError, check_sidecar, sha256_of_stream, sniff_file
 from review.models import Asset, AssetSource, AssetStatus, Comment
 from review.selectors import asset_duplicates
 from review.transitions import asset_transition, lock_asset
@@ -71,12 +72,17 @@ def asset_intake(
     story_ref: str = "",
     description: str = "",
     intake_token: uuid.UUID | None = None,
+    sidecar: File[bytes] | None = None,
 ) -> IntakeResult:
     """Put one file on the desk and queue its checks. Raises IntakeError with a message for
-    the uploader when the file is not acceptable; nothing is stored in that case."""
+    the uploader when the file is not acceptable; nothing is stored in that case. `sidecar`:
+    a .c2pa manifest store that came with the file, kept with the asset and verified against
+    it by the provenance check."""
     if not content.size:
         raise IntakeError("The file is empty.")
     sniffed = sniff_file(content)
+    if sidecar is not None:
+        check_sidecar(sidecar, size=sidecar.size or 0, limit=settings.C2PA_SIDECAR_MAX_BYTES)
     if source not in AssetSource.values:
         raise IntakeError(f"Unknown source {source!r}.")
     original_filename = (original_filename or "upload").rsplit("/", 1)[-1][:255]
@@ -98,27 +104,31 @@ def asset_intake(
         uploaded_by=uploaded_by,
         intake_token=intake_token,
     )
-    # The file reaches storage before the row exists; if the row cannot be written the file
-    # is removed again, so a failed intake leaves neither an orphan file nor a partial row.
+    details: dict[str, object] = {
+        "filename": original_filename,
+        "sha256": sha256,
+        "media_type": sniffed.media_type,
+        "size": content.size,
+    }
+    # The files reach storage before the row exists; if the row cannot be written they are
+    # removed again, so a failed intake leaves neither an orphan file nor a partial row.
     asset.file.save(original_filename, content, save=False)
     try:
-        with transaction.atomic():
+        if sidecar is not None:
+            details["sidecar_sha256"] = sha256_of_stream(sidecar)
+            asset.sidecar_manifest.save(sidecar.name or "manifest.c2pa", sidecar, save=False)
+        with transaction.atomic(), audit_batch():
             asset.save()
             audit_record(
                 actor=uploaded_by,
                 action="asset.received",
                 obj=asset,
                 to_state=AssetStatus.RECEIVED,
-                details={
-                    "filename": original_filename,
-                    "sha256": sha256,
-                    "media_type": sniffed.media_type,
-                    "size": content.size,
-                },
+                details=details,
             )
             _start_checks(asset, actor=uploaded_by)
     except IntegrityError:
-        asset.file.delete(save=False)
+        _delete_files(asset)
         if intake_token is not None:
             # A double-clicked submit raced this one past the lookup above.
             earlier = _asset_for_token(uploaded_by, intake_token, original_filename)
@@ -126,9 +136,15 @@ def asset_intake(
                 return _result(earlier, uploaded_by, created=False)
         raise
     except BaseException:
-        asset.file.delete(save=False)
+        _delete_files(asset)
         raise
     return _result(asset, uploaded_by, created=True)
+
+
+def _delete_files(asset: Asset) -> None:
+    asset.file.delete(save=False)
+    if asset.sidecar_manifest:
+        asset.sidecar_manifest.delete(save=False)
 
 
 def _asset_for_token(user: User, token: uuid.UUID, filename: str) -> Asset | None:

@@ -38,7 +38,13 @@ from review.access import (
 from review.decorators import acting_user, staff_required
 from review.forms import NoteForm, UploadForm
 from review.http import HtmxHttpRequest, wants_fragment
-from review.intake import IntakeError, Rejection, upload_rejections
+from review.intake import (
+    ORPHAN_SIDECAR,
+    IntakeError,
+    Rejection,
+    upload_batch,
+    upload_rejections,
+)
 from review.media import media_response
 from review.models import Asset, AssetStatus
 from review.selectors import (
@@ -83,7 +89,10 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
     if form.is_valid() and not files and not rejected:
         form.add_error(None, "Choose at least one file to upload.")
     if form.is_valid():
-        for uploaded in files:
+        # photo.c2pa sent with photo.jpg is that file's sidecar manifest, not an asset.
+        batch = upload_batch(files)
+        rejected += [Rejection(f.name or "upload", ORPHAN_SIDECAR) for f in batch.orphan_sidecars]
+        for uploaded, sidecar in batch.media:
             try:
                 results.append(
                     asset_intake(
@@ -95,6 +104,7 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
                         story_ref=form.cleaned_data["story_ref"],
                         description=form.cleaned_data["description"],
                         intake_token=form.cleaned_data["intake_token"],
+                        sidecar=sidecar,
                     )
                 )
             except IntakeError as exc:

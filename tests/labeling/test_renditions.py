@@ -477,3 +477,36 @@ def test_a_rendition_that_does_not_verify_against_the_anchor_is_not_stored(
     assert not Rendition.objects.exists()
     assert media_files() == before
     assert not AuditEvent.objects.filter(action="label.rendition_signed").exists()
+
+
+SVG_DRAWING = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+    b'<rect width="64" height="64" fill="#336699"/></svg>\n'
+)
+
+
+def test_an_svg_is_never_decoded_and_gets_a_slate_with_a_signed_manifest(
+    make_asset, editor, signing_keys
+):
+    asset = make_asset(
+        file=ContentFile(SVG_DRAWING, name="chart.svg"),
+        media_type="image/svg+xml",
+        media_kind="image",
+    )
+    classification_set(
+        asset_id=asset.pk,
+        actor=editor,
+        source_type="trainedAlgorithmicMedia",
+        techniques=[],
+        purpose="illustration",
+        certainty=Certainty.DECLARED,
+    )
+    label_set(asset_id=asset.pk, actor=editor, term_key="ai-generated", language="en")
+    rendition = rendition_create(asset_id=asset.pk, actor=editor)
+    assert rendition.badge == BadgeOutcome.SLATE
+    sidecar = file_bytes(rendition.sidecar) if rendition.sidecar else b""
+    store = read_back(
+        file_bytes(rendition.file), "image/svg+xml", signing_keys / "root.pem", sidecar=sidecar
+    )
+    assert store["validation_state"] == "Trusted"

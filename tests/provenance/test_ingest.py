@@ -3,6 +3,7 @@ returns; a file that cannot be ingested gets an error line and a non-zero exit."
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from typing import Any
@@ -10,8 +11,10 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from audit.models import AuditEvent
 from review.models import Asset, AssetStatus
 from tests.factories import jpeg_bytes
+from tests.provenance import formats
 from tests.provenance.media import make_signer, signed_jpeg, xmp_only_jpeg
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +102,57 @@ def test_unknown_uploader_is_refused_before_anything_is_ingested(tmp_path, repor
     with pytest.raises(CommandError, match="No user named 'nobody'"):
         call_command("ingest", str(tmp_path), "--uploader", "nobody")
     assert not Asset.objects.exists()
+
+
+# --- sidecar manifests (issue 15.4) ------------------------------------------------------------
+
+
+def test_a_sidecar_beside_a_file_goes_in_with_it_and_a_lone_one_is_refused(tmp_path, reporter):
+    signer = make_signer(organisation="Sidecar Agency")
+    photo, store = formats.sidecar(signer, jpeg_bytes((9, 8, 7)), "image/jpeg")
+    (tmp_path / "photo.jpg").write_bytes(photo)
+    (tmp_path / "photo.c2pa").write_bytes(store)
+    (tmp_path / "plain.jpg").write_bytes(jpeg_bytes((1, 1, 1)))
+    (tmp_path / "lonely.c2pa").write_bytes(store)
+
+    lines, error = ingest(str(tmp_path), "--uploader", reporter.username)
+
+    assert error is not None and "1 file(s) could not be ingested" in str(error)
+    by_name = {line["filename"]: line for line in lines}
+    assert set(by_name) == {"photo.jpg", "plain.jpg", "lonely.c2pa"}
+    assert by_name["photo.jpg"]["sidecar"] == str(tmp_path / "photo.c2pa")
+    assert by_name["plain.jpg"]["sidecar"] is None
+    assert "goes with the file it describes" in by_name["lonely.c2pa"]["error"]
+    asset = Asset.objects.get(pk=by_name["photo.jpg"]["id"])
+    with asset.sidecar_manifest.open("rb") as handle:
+        assert handle.read() == store
+    assert asset.sidecar_manifest.name.endswith(".c2pa")
+    assert not Asset.objects.get(pk=by_name["plain.jpg"]["id"]).sidecar_manifest
+    received = AuditEvent.objects.for_object(asset).get(action="asset.received")
+    assert received.details["sidecar_sha256"] == hashlib.sha256(store).hexdigest()
+
+
+def test_a_sidecar_that_is_no_manifest_store_keeps_its_file_out(tmp_path, reporter, media_files):
+    (tmp_path / "photo.jpg").write_bytes(jpeg_bytes())
+    (tmp_path / "photo.jpg.c2pa").write_bytes(b"not a manifest at all")
+
+    lines, error = ingest(str(tmp_path / "photo.jpg"), "--uploader", reporter.username)
+
+    assert error is not None
+    assert "not a C2PA manifest store" in lines[0]["error"]
+    assert not Asset.objects.exists()
+    assert media_files() == []
+
+
+def test_a_sidecar_named_on_the_command_line_goes_with_its_file(tmp_path, reporter):
+    _, store = formats.sidecar(make_signer(), jpeg_bytes(), "image/jpeg")
+    (tmp_path / "photo.jpg").write_bytes(jpeg_bytes())
+    (tmp_path / "photo.c2pa").write_bytes(store)
+
+    lines, error = ingest(
+        str(tmp_path / "photo.c2pa"), str(tmp_path / "photo.jpg"), "--uploader", reporter.username
+    )
+
+    assert error is None
+    assert [line["filename"] for line in lines] == ["photo.jpg"]
+    assert lines[0]["sidecar"] == str(tmp_path / "photo.c2pa")

@@ -75,7 +75,10 @@ def test_nested_ingredients_form_a_tree(signer):
         (plain_jpeg(), "image/jpeg", ProvenanceState.NO_MANIFEST),
         (b"not an image at all", "image/jpeg", ProvenanceState.UNSUPPORTED),
         (b"", "image/jpeg", ProvenanceState.UNSUPPORTED),
-        (b"RIFF....WAVE", "audio/x-flac", ProvenanceState.UNSUPPORTED),
+        # A type the c2pa library cannot read is not handed to it.
+        (b"OggS\x00\x02" + b"\x00" * 26, "audio/ogg", ProvenanceState.UNSUPPORTED),
+        # FLAC it reads (as audio/flac): a WAV header under that name is a file it cannot parse.
+        (b"RIFF....WAVE", "audio/x-flac", ProvenanceState.UNREADABLE),
     ],
 )
 def test_files_without_readable_credentials(data, mime, state):

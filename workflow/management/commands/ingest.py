@@ -1,8 +1,11 @@
 """Bulk intake from disk (wire folders): every file becomes an asset, verified before the
-command returns."""
+command returns. A C2PA sidecar manifest beside a file (photo.c2pa or photo.jpg.c2pa next to
+photo.jpg) goes in with it and is verified against it; it is not an asset of its own."""
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import logging
 from collections.abc import Iterator
@@ -14,7 +17,13 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from provenance.models import ProvenanceReport
-from review.intake import IntakeError, sha256_of_path
+from review.intake import (
+    ORPHAN_SIDECAR,
+    SIDECAR_SUFFIX,
+    IntakeError,
+    is_sidecar_name,
+    sha256_of_path,
+)
 from review.models import Asset, AssetSource
 from workflow.pipeline import asset_run_checks
 from workflow.services import asset_intake
@@ -29,6 +38,25 @@ def _files(paths: list[str]) -> Iterator[Path]:
             yield from sorted(p for p in path.rglob("*") if p.is_file())
         else:
             yield path
+
+
+def sidecar_beside(path: Path) -> Path | None:
+    """The sidecar manifest of `path`: photo.jpg.c2pa, else photo.c2pa."""
+    appended = path.parent / f"{path.name}{SIDECAR_SUFFIX}"
+    for candidate in (appended, path.with_suffix(SIDECAR_SUFFIX)):
+        if candidate != path and candidate.is_file():
+            return candidate
+    return None
+
+
+def _claimed(sidecar: Path) -> bool:
+    """Whether a media file beside `sidecar` takes it as its own (and ingests it with itself)."""
+    stem = sidecar.name[: -len(SIDECAR_SUFFIX)]
+    siblings = [sidecar.parent / stem, *sidecar.parent.glob(f"{glob.escape(stem)}.*")]
+    return any(
+        s.is_file() and not is_sidecar_name(s.name) and sidecar_beside(s) == sidecar
+        for s in siblings
+    )
 
 
 def _summary(asset: Asset, report: ProvenanceReport | None) -> dict[str, Any]:
@@ -72,6 +100,13 @@ class Command(BaseCommand):
         uploader = self._uploader(options["uploader"])
         failures = 0
         for path in _files(options["paths"]):
+            if is_sidecar_name(path.name):
+                if _claimed(path):
+                    continue  # ingested with its media file
+                failures += 1
+                line = {"filename": path.name, "path": str(path), "error": ORPHAN_SIDECAR}
+                self._emit(line, as_json=options["json"])
+                continue
             try:
                 line = self._ingest(path, uploader, options)
             except (IntakeError, OSError) as exc:
@@ -108,7 +143,11 @@ class Command(BaseCommand):
         if not path.is_file():
             raise IntakeError(f"No such file: {path}")
         digest = sha256_of_path(path)
-        with path.open("rb") as handle:
+        sidecar = sidecar_beside(path)
+        with path.open("rb") as handle, contextlib.ExitStack() as stack:
+            sidecar_file = None
+            if sidecar is not None:
+                sidecar_file = File(stack.enter_context(sidecar.open("rb")), name=sidecar.name)
             result = asset_intake(
                 uploaded_by=uploader,
                 content=File(handle, name=path.name),
@@ -116,12 +155,17 @@ class Command(BaseCommand):
                 original_filename=path.name,
                 source=options["source"],
                 story_ref=options["story"],
+                sidecar=sidecar_file,
             )
         # With a broker the worker will find the checks done and skip them.
         asset = asset_run_checks(asset_id=result.asset.pk) or result.asset
         asset.refresh_from_db()
         report = asset.provenance_reports.order_by("-created_at", "-pk").first()
-        return {**_summary(asset, report), "path": str(path)}
+        return {
+            **_summary(asset, report),
+            "path": str(path),
+            "sidecar": str(sidecar) if sidecar is not None else None,
+        }
 
     def _emit(self, line: dict[str, Any], *, as_json: bool) -> None:
         if as_json:
