@@ -339,6 +339,9 @@ def list_cleared_assets(request: HttpRequest, params: Query[AssetListParams]) ->
         story=params.story, changed_since=params.changed_since, after=after, limit=params.limit
     )
     last_events = clearance_reads.last_event_times([row.asset.pk for row in page])
+    # One reverse for the page, not one per row (up to 200): every row's URL differs only by
+    # its id, which is the path's last segment.
+    url_base = request.build_absolute_uri(reverse("api-v1:asset_clearance", args=[1]))[:-1]
     items = []
     for row in page:
         asset = row.asset
@@ -359,9 +362,7 @@ def list_cleared_assets(request: HttpRequest, params: Query[AssetListParams]) ->
                 "revoked_at": row.revoked_at,
                 "changed_at": max(moments),
                 "content_hash": row.content_hash,
-                "url": request.build_absolute_uri(
-                    reverse("api-v1:asset_clearance", args=[asset.pk])
-                ),
+                "url": f"{url_base}{asset.pk}",
             }
         )
     return {

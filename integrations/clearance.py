@@ -189,6 +189,18 @@ def approved_rendition_sha256(signoff: SignOff) -> str:
 
 # --- the list ----------------------------------------------------------------------------
 
+# The columns the list shows (integrations.api.list_cleared_assets).
+LISTED_ASSET_FIELDS = (
+    "id",
+    "uid",
+    "story_ref",
+    "media_kind",
+    "media_type",
+    "status",
+    "status_changed_at",
+)
+LISTED_SIGNOFF_FIELDS = ("asset_id", "cleared_at", "content_hash")
+
 
 def cleared_signoffs(
     *, story: str | None = None, changed_since: datetime | None = None
@@ -200,21 +212,29 @@ def cleared_signoffs(
             voided_at__isnull=True, cleared_at__isnull=False, asset__status__in=SIGNED_OFF
         )
         .select_related("asset")
-        # The list shows none of these; the snapshot is the big one (JSON decoded per row).
-        .defer("snapshot", "note", "void_reason", "asset__description", "asset__check_error")
+        # Only what the list shows: a page holds up to 200 rows, and every other column is
+        # work per row (the snapshot, JSON, the most).
+        .only(*LISTED_SIGNOFF_FIELDS, *(f"asset__{name}" for name in LISTED_ASSET_FIELDS))
         .order_by("asset_id")
     )
     if story is not None:
         signoffs = signoffs.filter(asset__story_ref=story)
     if changed_since is not None:
-        events = OutboxEvent.objects.filter(
-            asset=OuterRef("asset_id"), created_at__gte=changed_since
+        # The assets that changed, found each way by time through its own index, then the
+        # list among them: as three conditions OR-ed on the sign-off, the database would test
+        # every cleared asset in turn.
+        changed = (
+            SignOff.objects.filter(voided_at__isnull=True, cleared_at__gte=changed_since)
+            .order_by()
+            .values("asset_id")
+            .union(
+                Asset.objects.filter(status_changed_at__gte=changed_since).order_by().values("pk"),
+                OutboxEvent.objects.filter(created_at__gte=changed_since)
+                .order_by()
+                .values("asset_id"),
+            )
         )
-        signoffs = signoffs.filter(
-            Q(cleared_at__gte=changed_since)
-            | Q(asset__status_changed_at__gte=changed_since)
-            | Exists(events)
-        )
+        signoffs = signoffs.filter(asset_id__in=changed)
     return signoffs
 
 
@@ -241,7 +261,7 @@ def revoked_assets(
         # Cleared again since: `cleared_signoffs` lists it, as cleared.
         .exclude(Q(status__in=SIGNED_OFF) & Exists(in_force))
         .annotate(revoked_at=Subquery(voided.order_by("-voided_at").values("voided_at")[:1]))
-        .defer("description", "check_error")
+        .only(*LISTED_ASSET_FIELDS)
         .order_by("pk")
     )
     if story is not None:
@@ -277,7 +297,11 @@ def listed_assets(
     the merge are the first of the whole (the two never list the same asset)."""
     signoffs = cleared_signoffs(story=story, changed_since=changed_since)
     if after is not None:
-        signoffs = signoffs.filter(asset_id__gt=after)
+        # The bound twice: on the sign-off, and on the asset it joins. PostgreSQL does not carry
+        # `asset_id > after` across the join, and would otherwise read every asset before it.
+        signoffs = signoffs.filter(
+            asset_id__gt=after, asset__in=Asset.objects.filter(pk__gt=after).values("pk")
+        )
     rows = [ListedAsset(s.asset, s.cleared_at, None, s.content_hash) for s in signoffs[: limit + 1]]
     if changed_since is not None:
         revoked = revoked_assets(since=changed_since, story=story)

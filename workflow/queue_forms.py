@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from review.forms import IdField
 from review.models import AssetSource, AssetStatus
 from workflow.assignment import MAX_BULK
-from workflow.queue_selectors import DEFAULT_SORT, SORTS
+from workflow.queue_selectors import DEFAULT_SORT, MAX_PAGE, SORTS
 from workflow.services import MAX_NOTE_LENGTH
 
 SORT_CHOICES = [(f"{sign}{key}", key) for key in SORTS for sign in ("", "-")]
@@ -31,7 +31,7 @@ class QueueForm(forms.Form):
         widget=forms.SearchInput(attrs={"placeholder": "File, story, description or person"}),
     )
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
-    page = forms.IntegerField(min_value=1, required=False)
+    page = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
 
     def __init__(self, *args: Any, uploader_choices: list[tuple[int, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,18 @@
 """Reads for the review queue: the filters that compose (status, source, uploader, search,
-"needs me"), the sort, and what each row says about readiness (provenance, consent, label,
-ready for sign-off). Every read here is a fixed number of queries for a page, however many
-rows it shows (pinned by tests/workflow/test_queue*.py).
+"needs me"), the sort, the counts, one page of rows, and what each row says about readiness
+(provenance, consent, label, ready for sign-off). Every read here is a fixed number of queries
+for a page, however many rows it shows and however many assets the desk holds (pinned by
+tests/workflow/test_queue*.py; bench/million.py times them with a million assets).
+
+What keeps them fast on a big desk (PostgreSQL; workflow/migrations/0001 adds the indexes):
+- Counts stop at a cap ("1,000+"): an exact COUNT(*) reads every matching row, and a desk of a
+  million assets has hundreds of thousands in some statuses. Each capped count reads at most
+  cap + 1 entries of an index.
+- A page reads the ids of its rows first (an index-only scan, also past many pages), then the
+  rows themselves: OFFSET over whole rows would fetch every row it skips.
+- Search uses trigram indexes on the upper-cased columns, which is what `icontains` compares on
+  PostgreSQL; SQLite scans (a laptop's desk is small). The people matched by name are looked up
+  first, so that the search is one OR of conditions each index can answer.
 
 The readiness columns apply the sign-off gate's own rules (signoff.gate) to state loaded for the
 whole page at once: the gate loads one asset's state per call, which would be a query per row.
@@ -9,17 +20,30 @@ whole page at once: the gate loads one asset's state per call, which would be a 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Case, Count, F, IntegerField, OrderBy, Q, QuerySet, Value, When
+from django.db import connections
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from accounts.roles import AnyUser, Role
 from consent.models import ConsentAlert, Party
-from consent.selectors import completeness_for_assets, people_visible_to
+from consent.selectors import completeness_for_assets, consent_assets_for, may_use_people
 from labeling.models import Classification, Label, Rendition
 from labeling.wording import label_required
 from provenance.models import ProvenanceReport
@@ -32,6 +56,7 @@ from review.access import (
 )
 from review.converters import MAX_DB_INT
 from review.models import Asset, AssetStatus
+from review.selectors import QUEUE_PAGE_SIZE
 from signoff.gate import (  # the gate's item rules, applied to state loaded per page (see above)
     AssetState,
     consent_item,
@@ -57,6 +82,20 @@ OPEN_STATUSES = (
     AssetStatus.IN_REVIEW,
     AssetStatus.CHANGES_REQUESTED,
 )
+# Counts stop here ("1,000+"). Counting reads every row it counts; with the right index that
+# is an index entry each, and a thousand of those per status, ten counts a page, cost a few
+# milliseconds where ten thousand cost ten times that (bench/million.py). A search's or "needs
+# me"'s matches have no index of their own: their count reads the first cap + 1 matches.
+COUNT_CAP = 1_000
+# A search shorter than this matches only an asset number or a whole story reference: no index
+# finds a substring of one or two characters, and such a search matches half the desk anyway.
+MIN_SEARCH_LENGTH = 3
+# Small sets (assets with a person of that name, open consent alerts, approvals waiting for a
+# second one) are read first and passed on as a list of ids, which the database can look up
+# by primary key and count; past this many the condition stays a subquery.
+ID_LIST_CAP = 2_000
+# The page numbers the form accepts: deeper than this nobody pages, and the offset stays sane.
+MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True)
@@ -69,9 +108,16 @@ class QueueQuery:
     q: str = ""
     sort: str = DEFAULT_SORT
 
+    @property
+    def short_search(self) -> bool:
+        return bool(self.q) and len(self.q) < MIN_SEARCH_LENGTH
+
 
 def _status_order() -> Case:
-    """Statuses in the order an asset moves through them, not alphabetically."""
+    """Statuses in the order an asset moves through them, not alphabetically. PostgreSQL sorts
+    by it through an index on this very expression (workflow/migrations/0001): a change here
+    needs a migration that rebuilds that index (tests/workflow/test_queue_postgres.py fails
+    until then)."""
     return Case(
         *(When(status=value, then=Value(i)) for i, value in enumerate(AssetStatus.values)),
         output_field=IntegerField(),
@@ -95,12 +141,20 @@ def _sort_expressions(sort: str) -> list[OrderBy]:
     return [column.asc(), pk.asc()]
 
 
+def _ids_or_subquery(rows: QuerySet[Any], field: str) -> list[int] | QuerySet[Any]:
+    """The `field` of `rows` (asset ids) as a list when there are few, else as a subquery."""
+    ids = rows.order_by().values_list(field, flat=True).distinct()
+    found = list(ids[: ID_LIST_CAP + 1])
+    return found if len(found) <= ID_LIST_CAP else rows.values(field)
+
+
 def needs_me(user: AnyUser) -> Q | None:
     """What waits for this user, by role (a person with two roles gets both): an editor the
     assets in review they did not upload and nobody else took on; legal and standards the
     approvals waiting for their second approval (not their own first one) and, for those who
     see consent evidence, the assets with an open consent alert; anyone their own uploads sent
-    back for changes. None: nothing can be waiting for them."""
+    back for changes. None: nothing can be waiting for them. The last two are small sets, read
+    first (a query each): see ID_LIST_CAP."""
     if not user.is_authenticated:
         return None
     conditions = [Q(uploaded_by_id=user.pk, status=AssetStatus.CHANGES_REQUESTED)]
@@ -114,35 +168,58 @@ def needs_me(user: AnyUser) -> Q | None:
         waiting = SignOff.objects.filter(
             voided_at__isnull=True, requires_second=True, cleared_at__isnull=True
         ).exclude(approved_by_id=user.pk)
-        conditions.append(Q(status=AssetStatus.APPROVED, pk__in=waiting.values("asset_id")))
+        conditions.append(
+            Q(status=AssetStatus.APPROVED, pk__in=_ids_or_subquery(waiting, "asset_id"))
+        )
     if can_view_consent_evidence(user):
         alerts = ConsentAlert.objects.filter(resolved_at__isnull=True)
-        conditions.append(Q(pk__in=alerts.values("asset_id")))
+        conditions.append(Q(pk__in=_ids_or_subquery(alerts, "asset_id")))
     combined = Q()
     for condition in conditions:
         combined |= condition
     return combined
 
 
-def _search(user: AnyUser, q: str) -> Q:
-    """File name, story, description, asset number, and the names of the people on the asset,
-    only among the people this user may see: a name they may not see matches nothing, so the
-    search cannot tell them who is on an asset."""
-    people = people_visible_to(user).filter(full_name__icontains=q).values("pk")
-    parties = Party.objects.filter(removed_at__isnull=True, person__in=people).values("asset_id")
-    condition = (
-        Q(original_filename__icontains=q)
-        | Q(story_ref__icontains=q)
-        | Q(description__icontains=q)
-        | Q(pk__in=parties)
+def _named(user: AnyUser, q: str) -> list[int] | QuerySet[Any]:
+    """The assets with a current party whose person's name contains `q`, among the assets whose
+    consent this user may see: a name on any other asset matches nothing, so the search cannot
+    tell them who is on an asset. (Whoever may see an asset's consent may see the people on it:
+    `consent.selectors.people_visible_to`.) One query, see ID_LIST_CAP."""
+    if not may_use_people(user):
+        return []
+    parties = Party.objects.filter(
+        removed_at__isnull=True,
+        person__full_name__icontains=q,
+        asset__in=consent_assets_for(user).order_by().values("pk"),
     )
+    return _ids_or_subquery(parties, "asset_id")
+
+
+def _search(user: AnyUser, q: str) -> Q:
+    """File name, story, description, asset number, and the names of the people on the asset
+    (only those this user may see: `_named`). "#123" is the asset number only; a search shorter
+    than MIN_SEARCH_LENGTH matches only an asset number or a whole story reference."""
     number = q.removeprefix("#")
+    if q.startswith("#") and number.isdigit():
+        return Q(pk=int(number)) if 0 < int(number) <= MAX_DB_INT else Q(pk__in=[])
+    if len(q) < MIN_SEARCH_LENGTH:
+        condition = Q(story_ref=q)
+    else:
+        condition = (
+            Q(original_filename__icontains=q)
+            | Q(story_ref__icontains=q)
+            | Q(description__icontains=q)
+            | Q(pk__in=_named(user, q))
+        )
     if number.isdigit() and 0 < int(number) <= MAX_DB_INT:
         condition |= Q(pk=int(number))
     return condition
 
 
-def _filtered(user: AnyUser, query: QueueQuery) -> QuerySet[Asset]:
+def queue_filtered(user: AnyUser, query: QueueQuery) -> QuerySet[Asset]:
+    """The assets under every filter but the status. The small sets the filters need ("needs
+    me", a search's people) are read here, once: pass the result on to `queue_counts` and
+    `queue_page` rather than calling this again."""
     assets = visible_assets(user)
     if query.source:
         assets = assets.filter(source=query.source)
@@ -158,22 +235,156 @@ def _filtered(user: AnyUser, query: QueueQuery) -> QuerySet[Asset]:
     return assets
 
 
-def queue_assets(user: AnyUser, query: QueueQuery) -> QuerySet[Asset]:
-    assets = _filtered(user, query)
+def queue_assets(filtered: QuerySet[Asset], query: QueueQuery) -> QuerySet[Asset]:
+    """Every asset the queue lists (`queue_filtered` and the status), in its order."""
+    assets = filtered
     if query.status:
         assets = assets.filter(status=query.status)
-    return assets.select_related("uploaded_by", "assigned_to").order_by(
-        *_sort_expressions(query.sort)
+    return assets.order_by(*_sort_expressions(query.sort))
+
+
+# --- counts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A count that may stop at a cap. `capped`: there are at least `value`. Not `known`: the
+    count was not taken (a status under a search that matched more than the cap)."""
+
+    value: int
+    capped: bool = False
+    known: bool = True
+
+    def __str__(self) -> str:
+        if not self.known:
+            return ""
+        return f"{self.value:,}+" if self.capped else f"{self.value:,}"
+
+    @property
+    def exact(self) -> bool:
+        return self.known and not self.capped
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """The tabs' counts: in all, and per status under every filter but the status itself."""
+
+    total: Tally
+    per_status: dict[str, Tally]
+
+    def of(self, status: str) -> Tally:
+        """The count of what the list shows: one status, or all of them."""
+        return self.per_status[status] if status else self.total
+
+
+def _capped_counts(querysets: dict[str, QuerySet[Asset]], cap: int) -> dict[str, int]:
+    """How many rows each queryset has, up to cap + 1, in one query: a SELECT of one capped
+    count per queryset, each reading at most cap + 1 rows (of an index, with the right one)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for queryset in querysets.values():
+        sql, sql_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
+        params.extend(sql_params)
+    with connections[Asset.objects.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, row, strict=True))
+
+
+def _tally(value: int, cap: int) -> Tally:
+    return Tally(min(value, cap), capped=value > cap)
+
+
+def queue_counts(filtered: QuerySet[Asset], query: QueueQuery) -> QueueCounts:
+    """Counts for the tabs in one query. With the filters an index holds (source, uploader,
+    mine, the reporter's own assets) each status's count reads at most COUNT_CAP + 1 index
+    entries; under a search or "needs me" the first COUNT_CAP + 1 matches are read and
+    counted by status (exact below the cap; above it only the total is known)."""
+    filtered = filtered.order_by()
+    if query.q or query.needs_me:
+        statuses = list(filtered.values_list("status", flat=True)[: COUNT_CAP + 1])
+        if len(statuses) > COUNT_CAP:
+            unknown = Tally(0, known=False)
+            return QueueCounts(
+                Tally(COUNT_CAP, capped=True), dict.fromkeys(AssetStatus.values, unknown)
+            )
+        per_status = Counter(statuses)
+        return QueueCounts(
+            Tally(len(statuses)), {s: Tally(per_status[s]) for s in AssetStatus.values}
+        )
+    found = _capped_counts(
+        {"": filtered, **{s: filtered.filter(status=s) for s in AssetStatus.values}}, COUNT_CAP
+    )
+    return QueueCounts(
+        _tally(found[""], COUNT_CAP),
+        {s: _tally(found[s], COUNT_CAP) for s in AssetStatus.values},
     )
 
 
-def queue_status_counts(user: AnyUser, query: QueueQuery) -> dict[str, int]:
-    """Counts per status for the tabs, under every filter but the status itself."""
-    rows = _filtered(user, query).order_by().values("status").annotate(n=Count("pk"))
-    counts = dict.fromkeys(AssetStatus.values, 0)
-    for row in rows:
-        counts[row["status"]] = row["n"]
-    return counts
+# --- one page ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    assets: list[Asset]
+    number: int
+    has_next: bool
+    count: Tally  # of everything the list holds, across its pages
+
+    @property
+    def object_list(self) -> list[Asset]:
+        """The rows, under the name Django's Page gives them."""
+        return self.assets
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def pages(self) -> Tally:
+        """How many pages, as far as the count knows: past a capped count, at least this page
+        and the next one if there is one."""
+        pages = max(1, -(-self.count.value // QUEUE_PAGE_SIZE))
+        if self.count.capped:
+            pages = max(pages, self.number + self.has_next)
+        return Tally(pages, capped=self.count.capped, known=self.count.known)
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+
+def queue_page(
+    filtered: QuerySet[Asset], query: QueueQuery, number: int, count: Tally
+) -> QueuePage:
+    """Page `number` of the list, in one query. With an exact count a page past the end is the
+    last page; with a capped one there is no knowing where the end is, so such a page is empty.
+    The ids come first (the index alone answers, however deep the page), then their rows."""
+    if count.exact:
+        number = min(number, max(1, -(-count.value // QUEUE_PAGE_SIZE)))
+    number = max(1, min(number, MAX_PAGE))
+    offset = (number - 1) * QUEUE_PAGE_SIZE
+    sort = _sort_expressions(query.sort)
+    ids = queue_assets(filtered, query).values("pk")[offset : offset + QUEUE_PAGE_SIZE + 1]
+    rows = list(
+        Asset.objects.filter(pk__in=ids)
+        .select_related("uploaded_by", "assigned_to")
+        .order_by(*sort)
+    )
+    return QueuePage(
+        assets=rows[:QUEUE_PAGE_SIZE],
+        number=number,
+        has_next=len(rows) > QUEUE_PAGE_SIZE,
+        count=count,
+    )
+
+
+def queue_uploaders(user: AnyUser) -> QuerySet[User]:
+    """The people with assets this user may see, for the uploader filter: one index lookup per
+    person on staff, rather than reading every asset for its uploader."""
+    uploads = visible_assets(user).filter(uploaded_by_id=OuterRef("pk"))
+    return get_user_model().objects.filter(Exists(uploads)).order_by("username")
 
 
 def queue_assignees() -> QuerySet[User]:
@@ -237,21 +448,21 @@ def _label_words(state: AssetState) -> str:
 
 
 def queue_readiness(assets: list[Asset]) -> dict[int, RowReadiness]:
-    """Readiness of each asset on a page, in nine queries whatever the number of rows: the
-    latest provenance report, acknowledgements, classification, label and renditions, consent
-    (three: `consent.selectors.completeness_for_assets`) and the sign-off in force."""
+    """Readiness of each asset on a page, in eight queries whatever the number of rows: the
+    latest provenance report (with whether it was acknowledged), classification, label and
+    renditions, consent (three: `consent.selectors.completeness_for_assets`) and the sign-off
+    in force."""
     ids = [asset.pk for asset in assets]
     if not ids:
         return {}
+    acknowledgements = ProvenanceAcknowledgement.objects.filter(
+        asset_id=OuterRef("asset_id"), report_id=OuterRef("pk")
+    )
     reports = _newest_per_asset(
         ProvenanceReport.objects.filter(asset_id__in=ids)
         .only("pk", "asset_id", "state", "created_at")
+        .annotate(acknowledged=Exists(acknowledgements))
         .order_by("asset_id", "-created_at", "-pk")
-    )
-    acknowledged = set(
-        ProvenanceAcknowledgement.objects.filter(asset_id__in=ids).values_list(
-            "asset_id", "report_id"
-        )
     )
     classifications = _newest_per_asset(
         Classification.objects.filter(asset_id__in=ids)
@@ -284,7 +495,8 @@ def queue_readiness(assets: list[Asset]) -> dict[int, RowReadiness]:
         label = labels.get(asset.pk)
         state = AssetState(
             report=report,
-            acknowledged=report is not None and (asset.pk, report.pk) in acknowledged,
+            # Annotated above (the model has no such field).
+            acknowledged=report is not None and bool(getattr(report, "acknowledged", False)),
             completeness=completeness[asset.pk],
             classification=classifications.get(asset.pk),
             label=label,
