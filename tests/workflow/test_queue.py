@@ -223,11 +223,13 @@ def test_queue_shows_status_updates_after_an_action(asset, editor, editor_client
 # classifications, labels, renditions, the consent completeness's asset ids and parties,
 # sign-offs in force; the parties' consent records follow only when there are parties, see
 # tests/workflow/test_queue_decide.py); and, for an editor, the people the bulk form can assign
-# to. A search reads the assets of the people it names first (one more).
+# to. A search reads the people it names first (one more) and, when it names some, their
+# assets (one more again).
 READINESS_QUERIES = 7
 REPORTER_QUEUE_QUERIES = 9 + READINESS_QUERIES
 QUEUE_QUERIES = REPORTER_QUEUE_QUERIES + 1
 SEARCH_QUERIES = 1
+NAMED_QUERIES = 1
 
 
 def _seed(n):

@@ -19,7 +19,7 @@ from signoff.services import provenance_acknowledge
 from tests.conftest import client_for
 from tests.readiness import add_provenance_report, sign_off_directly
 from tests.review.helpers import new_user
-from tests.workflow.test_queue import QUEUE, QUEUE_QUERIES, SEARCH_QUERIES, rows
+from tests.workflow.test_queue import NAMED_QUERIES, QUEUE, QUEUE_QUERIES, SEARCH_QUERIES, rows
 from workflow import queue_selectors
 from workflow.queue_selectors import QueueQuery, Tally, queue_counts, queue_filtered
 
@@ -75,7 +75,7 @@ def test_exact_counts_below_the_cap_follow_the_filters(make_asset, editor_client
 
 
 def test_a_search_past_its_cap_shows_the_total_only(make_asset, editor_client, monkeypatch):
-    monkeypatch.setattr(queue_selectors, "COUNT_CAP", 2)
+    monkeypatch.setattr(queue_selectors, "MATCH_COUNT_CAP", 2)
     for status in (S.IN_REVIEW, S.IN_REVIEW, S.APPROVED):
         make_asset(status=status, description="Flood at the harbour")
     make_asset(description="Parade")
@@ -145,13 +145,32 @@ def test_a_short_search_matches_a_number_or_a_whole_story(make_asset, editor_cli
     assert rows(editor_client.get(QUEUE, {"q": "abc"})) == [longer.pk]
 
 
-def test_people_found_past_the_id_list_are_still_found(make_asset, editor_client, monkeypatch):
-    monkeypatch.setattr(queue_selectors, "ID_LIST_CAP", 1)
-    first, second = make_asset(), make_asset()
-    _with_person(first, "Amaia Etxeberria")
-    _with_person(second, "Jon Etxeberria")
+def _one_person_on(assets, name: str) -> None:
+    person = person_create(actor=assets[0].uploaded_by, full_name=name)
+    for asset in assets:
+        party_add(asset_id=asset.pk, actor=asset.uploaded_by, role=PartyRole.CREATOR, person=person)
+
+
+@pytest.mark.parametrize(
+    ("list_cap", "lookups"),
+    [
+        (1000, SEARCH_QUERIES + NAMED_QUERIES),  # the people, then their assets: both listed
+        (2, SEARCH_QUERIES + NAMED_QUERIES),  # two people fit, their three assets do not
+        (1, SEARCH_QUERIES),  # more people than fit: a subquery by name
+    ],
+)
+def test_people_found_past_the_lists_are_still_found(
+    make_asset, editor_client, django_assert_num_queries, monkeypatch, list_cap, lookups
+):
+    monkeypatch.setattr(queue_selectors, "ID_LIST_CAP", list_cap)
+    first, second, third = make_asset(), make_asset(), make_asset()
+    _one_person_on([first, second], "Amaia Etxeberria")
+    _with_person(third, "Jon Etxeberria")
     make_asset()
-    assert sorted(rows(editor_client.get(QUEUE, {"q": "etxeberria"}))) == [first.pk, second.pk]
+    # Parties on the page add their consent records (see test_queue_decide.py).
+    with django_assert_num_queries(QUEUE_QUERIES + lookups + 1):
+        response = editor_client.get(QUEUE, {"q": "etxeberria"})
+    assert sorted(rows(response)) == sorted([first.pk, second.pk, third.pk])
 
 
 def test_a_name_matches_only_where_the_user_may_see_consent(make_asset, reporter):
@@ -195,20 +214,6 @@ def test_an_acknowledged_report_says_so_and_an_older_acknowledgement_does_not_co
 
 
 # --- query counts ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("list_cap", [1000, 0])
-def test_search_query_count_is_the_same_whether_people_fit_the_list(
-    make_asset, editor_client, django_assert_num_queries, monkeypatch, list_cap
-):
-    monkeypatch.setattr(queue_selectors, "ID_LIST_CAP", list_cap)
-    for _ in range(3):
-        asset = make_asset()
-        _with_person(asset, "Amaia Etxeberria")
-    # Parties on the page add their consent records (see test_queue_decide.py).
-    with django_assert_num_queries(QUEUE_QUERIES + SEARCH_QUERIES + 1):
-        response = editor_client.get(QUEUE, {"q": "etxeberria"})
-    assert len(rows(response)) == 3
 
 
 # "Needs me" for legal reads the approvals waiting for a second one and the open consent
