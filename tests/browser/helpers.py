@@ -34,8 +34,13 @@ def assert_same_document(page: Page) -> None:
 
 
 def wait_for_htmx(page: Page) -> None:
-    """Until no htmx request is in flight (htmx marks the requesting element meanwhile)."""
-    expect(page.locator(".htmx-request")).to_have_count(0)
+    """Until no htmx request is in flight and what the last one brought is settled. htmx
+    marks the requesting element meanwhile, then the new content until it has wired that
+    content's own triggers (a settle task after the swap): a change made to the new content
+    before that is lost, as a CI run once showed with a select changed right after a save."""
+    expect(
+        page.locator(".htmx-request, .htmx-swapping, .htmx-added, .htmx-settling")
+    ).to_have_count(0)
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -17,6 +17,7 @@ from tests.browser.helpers import (
     log_in,
     mark_document,
     serious_axe_violations,
+    wait_for_htmx,
 )
 from tests.browser.test_asset_page import generated  # noqa: F401  (a fixture, used below)
 from tests.labeling.conftest import signing_keys  # noqa: F401  (a fixture, used below)
@@ -64,8 +65,10 @@ def test_an_editors_day(page: Page, editor, generated, signing_keys, width: int)
     form.get_by_label("Purpose").select_option("illustration")
     form.get_by_role("button", name="Save classification").click()
     expect(labeling.get_by_role("status")).to_contain_text("Classified as")
+    wait_for_htmx(page)
     labeling.get_by_role("button", name="Set label").click()
     expect(label_item).to_have_class("ok")  # the checklist followed, no reload
+    wait_for_htmx(page)
     labeling.get_by_role("button", name="Make the signed rendition").click()
     expect(labeling.locator("figure.audience-preview")).to_be_visible(timeout=20_000)
     expect(page.locator("#signoff li.missing")).to_have_count(0)

@@ -24,7 +24,13 @@ from playwright.sync_api import Page, expect
 from labeling.models import Classification, Label, Rendition
 from provenance.models import ProvenanceReport
 from provenance.states import ProvenanceState
-from tests.browser.helpers import assert_same_document, log_in, mark_document, screenshot
+from tests.browser.helpers import (
+    assert_same_document,
+    log_in,
+    mark_document,
+    screenshot,
+    wait_for_htmx,
+)
 from tests.factories import AssetFactory
 from tests.labeling.conftest import signing_keys  # noqa: F401  (a fixture, used below)
 
@@ -112,6 +118,7 @@ def test_editor_labels_an_ai_generated_picture_and_downloads_the_signed_renditio
     # 2. Label in Spanish: choosing the language brings that language's suggested wording.
     label_form = panel(page).get_by_role("form", name="Label")
     expect(label_form.get_by_label("Label", exact=True)).to_have_value("ai-generated")
+    wait_for_htmx(page)
     label_form.get_by_label("Language").select_option("es")
     text = panel(page).get_by_label("Text the audience reads")
     # The wording comes from a request to the server: on a loaded CI machine it took over the
@@ -126,6 +133,7 @@ def test_editor_labels_an_ai_generated_picture_and_downloads_the_signed_renditio
     expect(audience).to_contain_text("Este contenido (imagen) fue generado con inteligencia")
 
     # ... and in English, which is the one published.
+    wait_for_htmx(page)
     panel(page).get_by_label("Language").select_option("en")
     expect(panel(page).get_by_label("Text the audience reads")).to_have_value(
         re.compile(r"^This image was generated with artificial intelligence\.")
