@@ -796,10 +796,6 @@ class Scenario:
     htmx: bool = False
     json: bool = False
     deep: bool = False  # exists only with the whole seed: no small-desk count
-    # The dashboard page served with consent.desk.selectors.legal_dashboard, for as long as
-    # consent.desk.views still reads consent.selectors.legal_dashboard (issue 15: the view's
-    # switch belongs to the lead); swapped in this process only, around each request.
-    desk_dashboard: bool = False
 
 
 @dataclass(frozen=True)
@@ -941,19 +937,6 @@ def scenarios(s: Sample) -> list[Scenario]:
             "Timeline",
         ),
         Scenario("consent dashboard", "legal", ["/consent/"], "Consent dashboard"),
-        *(
-            [
-                Scenario(
-                    "consent dashboard, desk reads",
-                    "legal",
-                    ["/consent/"],
-                    "Consent dashboard",
-                    desk_dashboard=True,
-                )
-            ]
-            if _dashboard_not_switched()
-            else []
-        ),
         Scenario("API list, first page", "api", ["/api/v1/assets"], '"items":[{', json=True),
         Scenario("API list, 200", "api", ["/api/v1/assets?limit=200"], '"items":[{', json=True),
         Scenario(
@@ -1008,11 +991,7 @@ class Clients:
             headers["HX-Request"] = "true"
         if scenario.client == "api":
             headers.update(self.api_headers)
-        if scenario.desk_dashboard:
-            with _desk_dashboard():
-                response = client.get(url, headers=headers)
-        else:
-            response = client.get(url, headers=headers)
+        response = client.get(url, headers=headers)
         body = response.content.decode()
         if scenario.json:
             body = body.replace(" ", "")
@@ -1023,28 +1002,6 @@ class Clients:
                 f"{scenario.expect!r}: {body[:300]}; fix the benchmark or the app before timing."
             )
         return response
-
-
-def _dashboard_not_switched() -> bool:
-    from consent.desk import views
-
-    try:
-        from consent.desk import selectors
-    except ImportError:  # the code before issue 15, timed for comparison
-        return False
-    return vars(views)["legal_dashboard"] is not selectors.legal_dashboard
-
-
-@contextmanager
-def _desk_dashboard() -> Iterator[None]:
-    from consent.desk import selectors, views
-
-    served = vars(views)["legal_dashboard"]
-    vars(views)["legal_dashboard"] = selectors.legal_dashboard
-    try:
-        yield
-    finally:
-        vars(views)["legal_dashboard"] = served
 
 
 def make_clients(cast: Any) -> Clients:

@@ -25,7 +25,6 @@ from consent.completeness import (
 )
 from consent.models import (
     ConsentAlert,
-    ConsentLapse,
     ConsentRecord,
     ConsentStatement,
     ConsentWaiver,
@@ -233,65 +232,6 @@ def completeness_for_assets(
 class PendingAsset:
     asset: Asset
     completeness: Completeness
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    expiring: list[ConsentRecord]
-    lapses: list[ConsentLapse]
-    alerts: list[ConsentAlert]
-    waivers: list[ConsentWaiver]
-    incomplete: list[PendingAsset]
-    pending_total: int
-    until: date
-
-
-def legal_dashboard(today: date | None = None) -> Dashboard:
-    today = today or timezone.localdate()
-    until = today + EXPIRY_WINDOW
-    expiring = list(
-        ConsentRecord.objects.filter(
-            lapse__isnull=True,
-            superseded_by__isnull=True,
-            valid_until__gte=today,
-            valid_until__lte=until,
-        )
-        .select_related("asset", "party", "person")
-        .order_by("valid_until", "pk")[:DASHBOARD_LIMIT]
-    )
-    lapses = list(
-        ConsentLapse.objects.filter(effective_at__gte=timezone.now() - RECENT_LAPSES)
-        .select_related("record__asset", "record__person", "recorded_by")
-        .order_by("-effective_at", "-pk")[:DASHBOARD_LIMIT]
-    )
-    alerts = list(
-        ConsentAlert.objects.filter(resolved_at__isnull=True)
-        .select_related("asset", "lapse__record")
-        .order_by("created_at", "pk")
-    )
-    waivers = list(
-        ConsentWaiver.objects.select_related("asset", "party__person", "granted_by").order_by(
-            "-created_at", "-pk"
-        )[:DASHBOARD_LIMIT]
-    )
-    pending = Asset.objects.filter(status__in=PENDING_STATUSES)
-    verdicts = completeness_for_assets(pending, today)
-    incomplete_ids = [pk for pk, verdict in verdicts.items() if not verdict.complete]
-    incomplete = [
-        PendingAsset(asset, verdicts[asset.pk])
-        for asset in Asset.objects.filter(pk__in=incomplete_ids)
-        .select_related("uploaded_by")
-        .order_by("created_at", "pk")
-    ]
-    return Dashboard(
-        expiring=expiring,
-        lapses=lapses,
-        alerts=alerts,
-        waivers=waivers,
-        incomplete=incomplete,
-        pending_total=len(verdicts),
-        until=until,
-    )
 
 
 # --- people ----------------------------------------------------------------------------------

@@ -4,10 +4,32 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery
+from typing import Any
+
+from celery import Celery, Task
+from celery.signals import task_prerun
+from django.db import connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 app = Celery("newsroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect(dispatch_uid="newsroom.replace_dropped_connections")
+def replace_dropped_connections(task: Task, **kwargs: Any) -> None:
+    """A worker keeps its database connection from task to task (CELERY_DB_REUSE_MAX). If the
+    server dropped it meanwhile (a restart, a failover, an idle timeout), close it here so
+    that the task's first query opens a new one, rather than the task failing on the old.
+    A task run in-process (no broker) is inside the caller's work: its connection is the
+    caller's, and left alone."""
+    if task.request.is_eager:
+        return
+    for connection in connections.all(initialized_only=True):
+        if (
+            connection.connection is not None
+            and not connection.in_atomic_block
+            and not connection.is_usable()
+        ):
+            connection.close()

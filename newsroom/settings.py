@@ -172,6 +172,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # both read first then deadlock, and SQLite fails one or both at once without waiting.
     # IMMEDIATE takes the write lock at BEGIN, so the second writer waits for the timeout.
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # Write-ahead logging: readers (the desk's pages) no longer wait for a writer (a worker's
+    # check), and a commit appends to the log without syncing the database file each time,
+    # which halved a provenance check's write (bench/provenance.py). synchronous=NORMAL is
+    # SQLite's advice for WAL: a power cut may lose the last commits, never corrupt the file.
+    DATABASES["default"]["OPTIONS"]["init_command"] = (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
     # The integration tests point a worker process at the test database: it must be a file.
     DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default="") or None}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -253,6 +260,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps its database connection for this many tasks. Celery's Django support would
+# otherwise close it after every task, and a provenance check would open a new one each time:
+# a fifth of a worker's throughput on SQLite, more on PostgreSQL (bench/provenance.py). A
+# connection the server dropped is replaced before the next task (newsroom/celery.py).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 # The Content-Security-Policy of every HTML page (django-csp): scripts and styles from this site
 # only, no inline script or style, no eval; nothing framed, posted elsewhere or loaded from a

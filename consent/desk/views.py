@@ -35,6 +35,7 @@ from consent.desk.forms import (
     StatementForm,
     WaiverForm,
 )
+from consent.desk.selectors import legal_dashboard
 from consent.errors import ConsentError
 from consent.models import ConsentAlert, ConsentRecord, InformedPoint, Party, Person
 from consent.remote.selectors import LinksPanel, links_panels
@@ -45,7 +46,6 @@ from consent.selectors import (
     alert_for_user,
     asset_consent,
     asset_for_consent,
-    legal_dashboard,
     may_use_people,
     party_for_user,
     people_search,

@@ -10,13 +10,13 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from consent.completeness import consent_completeness
 from consent.desk import selectors as desk_selectors
 from consent.desk.selectors import legal_dashboard
 from consent.models import PartyRole
-from consent.selectors import legal_dashboard as whole_dashboard
 from review.models import Asset, AssetStatus
 from tests.consent.helpers import record_consent
 from tests.consent.test_dashboard import _varied_assets, add_party
@@ -30,23 +30,27 @@ def _aged(asset: Asset, days: int) -> Asset:
     return asset
 
 
-def test_it_agrees_with_the_whole_dashboard_on_a_small_desk(make_asset, reporter, legal):
+def test_on_a_small_desk_every_asset_in_review_is_judged_as_its_own_page_would(
+    make_asset, reporter, legal
+):
     _varied_assets(make_asset, reporter, legal, 8)
     make_asset(status=AssetStatus.CHANGES_REQUESTED)
     make_asset(status=AssetStatus.APPROVED)
-
-    fast, whole = legal_dashboard(), whole_dashboard()
-
-    assert [p.asset.pk for p in fast.incomplete] == [p.asset.pk for p in whole.incomplete]
-    assert [p.completeness.missing for p in fast.incomplete] == [
-        p.completeness.missing for p in whole.incomplete
+    pending = Asset.objects.filter(
+        status__in=[AssetStatus.IN_REVIEW, AssetStatus.CHANGES_REQUESTED]
+    ).order_by("created_at", "pk")
+    expected = [
+        (asset.pk, verdict.missing)
+        for asset in pending
+        if not (verdict := consent_completeness(asset)).complete
     ]
-    assert (fast.pending_total, fast.pending_capped) == (whole.pending_total, False)
-    assert fast.all_checked
-    for name in ("expiring", "lapses", "alerts", "waivers"):
-        assert getattr(fast, name) == getattr(whole, name)
-    for item in fast.incomplete:
-        assert item.completeness.missing == consent_completeness(item.asset).missing
+
+    board = legal_dashboard()
+
+    assert expected, "the desk has assets with consent missing"
+    assert [(p.asset.pk, p.completeness.missing) for p in board.incomplete] == expected
+    assert (board.pending_total, board.pending_capped) == (pending.count(), False)
+    assert board.checked == pending.count() and board.all_checked
 
 
 def test_only_the_longest_waiting_are_judged(make_asset, reporter, monkeypatch):
@@ -65,6 +69,19 @@ def test_only_the_longest_waiting_are_judged(make_asset, reporter, monkeypatch):
     assert newest.pk not in [p.asset.pk for p in board.incomplete]
     assert sent_back.pk not in [p.asset.pk for p in board.incomplete]
     assert (board.pending_total, board.all_checked) == (4, False)
+
+
+def test_the_page_says_when_only_the_longest_waiting_were_judged(
+    make_asset, legal_client, monkeypatch
+):
+    monkeypatch.setattr(desk_selectors, "PENDING_CHECK", 2)
+    for days in (30, 20, 10):
+        _aged(make_asset(), days)
+    page = legal_client.get(reverse("consent:dashboard")).content.decode()
+    assert (
+        "2 of the 2 longest-waiting of 3 assets in review or sent back for changes; "
+        "the others are judged on their own consent pages." in page
+    )
 
 
 def test_the_count_in_review_stops_at_its_cap(make_asset, monkeypatch):

@@ -10,7 +10,7 @@ import json
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -93,6 +93,33 @@ def test_check_runs_twice_harmlessly(celery_worker, published, reporter):
     again = asset_check.delay(asset.pk)
     assert celery_worker.result(again.id) == AssetStatus.IN_REVIEW
     assert AuditEvent.objects.for_object(asset).filter(action="asset.checked").count() == 1
+
+
+def _drop_other_connections() -> int:
+    """What a database restart does to the worker: its connection is ended by the server."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        (ended,) = cursor.fetchone()
+    return int(ended)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="only a database server can end a connection"
+)
+def test_the_worker_keeps_its_connection_and_replaces_one_the_server_ended(
+    celery_worker, published, reporter
+):
+    first = intake(reporter, "first.jpg").asset
+    assert celery_worker.result(published[-1].id) == AssetStatus.IN_REVIEW
+    # Kept between tasks (CELERY_DB_REUSE_MAX), not closed after each one: there is one to end.
+    assert _drop_other_connections() == 1
+
+    second = intake(reporter, "second.jpg").asset
+    assert celery_worker.result(published[-1].id) == AssetStatus.IN_REVIEW
+    assert (status_of(first), status_of(second)) == (AssetStatus.IN_REVIEW,) * 2
 
 
 def test_check_for_a_withdrawn_asset_leaves_it_withdrawn(celery_worker, published, reporter):
