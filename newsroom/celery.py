@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-
 from typing import Any
 
 from celery import Celery, Task
@@ -18,7 +17,7 @@ app.autodiscover_tasks()
 
 
 @task_prerun.connect(dispatch_uid="newsroom.replace_dropped_connections")
-def replace_dropped_connections(task: Task, **kwargs: Any) -> None:
+def replace_dropped_connections(task: Task[Any, Any], **kwargs: Any) -> None:
     """A worker keeps its database connection from task to task (CELERY_DB_REUSE_MAX). If the
     server dropped it meanwhile (a restart, a failover, an idle timeout), close it here so
     that the task's first query opens a new one, rather than the task failing on the old.

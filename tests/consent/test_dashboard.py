@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent.completeness import consent_completeness
-from consent.models import ConsentAlert, PartyRole, WaiverBasis
 from consent.desk.selectors import legal_dashboard
+from consent.models import ConsentAlert, PartyRole, WaiverBasis
 from consent.selectors import completeness_for_assets
 from consent.services import consent_revoke, party_add, person_create, waiver_grant
 from review.models import Asset, AssetStatus
