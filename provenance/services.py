@@ -52,6 +52,8 @@ from review.models import Asset, AssetStatus
 
 logger = logging.getLogger(__name__)
 
+NEVER_APPROVED = frozenset({AssetStatus.RECEIVED, AssetStatus.CHECKING})
+
 # One pool per process: a verification that overruns its limit keeps its thread (native code
 # cannot be interrupted) but the caller moves on and records the timeout.
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="c2pa")
@@ -276,9 +278,13 @@ def provenance_report_store(
             "trust_fingerprint": trust.fingerprint,
         },
     )
-    asset_changed_send(
-        asset_id=asset.pk, reason="The provenance check was re-run.", actor=requested_by
-    )
+    # An asset still in its first check has never been approved (it reaches `checking` only
+    # from `received`): no sign-off covers it yet, and telling the layers above would cost
+    # every upload two queries for nothing.
+    if asset.status not in NEVER_APPROVED:
+        asset_changed_send(
+            asset_id=asset.pk, reason="The provenance check was re-run.", actor=requested_by
+        )
     return report
 
 
