@@ -11,7 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.urls import reverse
+from django.urls import reverse_lazy
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 
 from consent.completeness import Completeness, consent_completeness
 from labeling.models import Classification, Label, Rendition, Technique
@@ -32,7 +34,8 @@ class GateItem:
     title: str
     ok: bool
     detail: str
-    fix_url: str = ""
+    # Lazy: the queue builds these items for every row of a page and never shows the links.
+    fix_url: str | Promise = ""
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def snapshot_hash(data: dict[str, Any]) -> str:
 
 def provenance_item(asset: Asset, state: AssetState) -> GateItem:
     title = "Provenance checked"
-    url = reverse("review:asset_detail", args=[asset.pk]) + "#provenance"
+    url = format_lazy("{}#provenance", reverse_lazy("review:asset_detail", args=[asset.pk]))
     if asset.status in (AssetStatus.RECEIVED, AssetStatus.CHECKING) or state.report is None:
         return GateItem("provenance", title, False, "the provenance check has not finished.", url)
     if state.report.state in NEEDS_ACKNOWLEDGEMENT and not state.acknowledged:
@@ -145,7 +148,7 @@ def provenance_item(asset: Asset, state: AssetState) -> GateItem:
 
 
 def consent_item(asset: Asset, state: AssetState) -> GateItem:
-    url = reverse("consent:asset", args=[asset.pk])
+    url = reverse_lazy("consent:asset", args=[asset.pk])
     if state.completeness.complete:
         waived = sum(1 for p in state.completeness.parties if p.waiver is not None)
         extra = f" ({waived} waived by legal)" if waived else ""
@@ -160,7 +163,7 @@ def consent_item(asset: Asset, state: AssetState) -> GateItem:
 
 
 def label_items_of(asset: Asset, state: AssetState) -> list[GateItem]:
-    url = reverse("labeling:panel", args=[asset.pk])
+    url = reverse_lazy("labeling:panel", args=[asset.pk])
     classification = state.classification
     if classification is None:
         return [GateItem("label", "Label set where required", False, "classify the asset.", url)]

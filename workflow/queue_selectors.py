@@ -461,9 +461,9 @@ def _label_words(state: AssetState) -> str:
 
 
 def queue_readiness(assets: list[Asset]) -> dict[int, RowReadiness]:
-    """Readiness of each asset on a page, in eight queries whatever the number of rows: the
+    """Readiness of each asset on a page, in seven queries whatever the number of rows: the
     latest provenance report (with whether it was acknowledged), classification, label and
-    renditions, consent (three: `consent.selectors.completeness_for_assets`) and the sign-off
+    renditions, consent (two: `consent.selectors.completeness_for_assets`) and the sign-off
     in force."""
     ids = [asset.pk for asset in assets]
     if not ids:
@@ -494,7 +494,7 @@ def queue_readiness(assets: list[Asset]) -> dict[int, RowReadiness]:
         .order_by("-created_at", "-pk")
     ):
         renditions.setdefault((rendition.asset_id, rendition.label_id), rendition)
-    completeness = completeness_for_assets(Asset.objects.filter(pk__in=ids))
+    completeness = completeness_for_assets(ids)
     signoffs = {
         s.asset_id: s
         for s in SignOff.objects.filter(asset_id__in=ids, voided_at__isnull=True).only(

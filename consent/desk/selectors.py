@@ -109,9 +109,7 @@ def legal_dashboard(today: date | None = None) -> DeskDashboard:
     pending = Asset.objects.filter(status__in=PENDING_STATUSES).order_by()
     pending_total = pending.values("pk")[: PENDING_COUNT_CAP + 1].count()
     checked = _longest_waiting(PENDING_CHECK)
-    verdicts = completeness_for_assets(
-        Asset.objects.filter(pk__in=[asset.pk for asset in checked]), today
-    )
+    verdicts = completeness_for_assets([asset.pk for asset in checked], today)
     incomplete = [
         PendingAsset(asset, verdicts[asset.pk])
         for asset in checked
