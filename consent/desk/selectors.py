@@ -37,7 +37,8 @@ PENDING_COUNT_CAP = 10_000
 class DeskDashboard:
     expiring: list[ConsentRecord]
     lapses: list[ConsentLapse]
-    alerts: list[ConsentAlert]
+    alerts: list[ConsentAlert]  # the oldest open ones, up to DASHBOARD_LIMIT
+    alerts_more: bool  # more are open than shown
     waivers: list[ConsentWaiver]
     incomplete: list[PendingAsset]  # among the `checked` longest-waiting assets in review
     checked: int
@@ -95,10 +96,11 @@ def legal_dashboard(today: date | None = None) -> DeskDashboard:
         .select_related("record__asset", "record__person", "recorded_by")
         .order_by("-effective_at", "-pk")[:DASHBOARD_LIMIT]
     )
+    # One more than shown says whether there are more, without counting them all.
     alerts = list(
         ConsentAlert.objects.filter(resolved_at__isnull=True)
         .select_related("asset", "lapse__record")
-        .order_by("created_at", "pk")
+        .order_by("created_at", "pk")[: DASHBOARD_LIMIT + 1]
     )
     newest_waivers = ConsentWaiver.objects.order_by("-created_at", "-pk").values("pk")
     waivers = list(
@@ -118,7 +120,8 @@ def legal_dashboard(today: date | None = None) -> DeskDashboard:
     return DeskDashboard(
         expiring=expiring,
         lapses=lapses,
-        alerts=alerts,
+        alerts=alerts[:DASHBOARD_LIMIT],
+        alerts_more=len(alerts) > DASHBOARD_LIMIT,
         waivers=waivers,
         incomplete=incomplete,
         checked=len(checked),

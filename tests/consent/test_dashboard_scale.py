@@ -17,6 +17,7 @@ from consent.completeness import consent_completeness
 from consent.desk import selectors as desk_selectors
 from consent.desk.selectors import legal_dashboard
 from consent.models import PartyRole
+from consent.services import consent_revoke
 from review.models import Asset, AssetStatus
 from tests.consent.helpers import record_consent
 from tests.consent.test_dashboard import _varied_assets, add_party
@@ -100,3 +101,29 @@ def test_query_count_does_not_grow_with_assets(make_asset, reporter, legal, n_as
     with CaptureQueriesContext(connection) as captured:
         legal_dashboard()
     assert len(captured.captured_queries) == 9
+
+
+def test_only_the_oldest_open_alerts_are_listed(
+    make_asset, reporter, legal, legal_client, monkeypatch
+):
+    monkeypatch.setattr(desk_selectors, "DASHBOARD_LIMIT", 2)
+    alerted = []
+    for name in ("Al First", "Bo Second", "Cy Third"):
+        asset = make_asset(status=AssetStatus.PUBLISHED)
+        record = record_consent(add_party(asset, reporter, name, PartyRole.CREATOR))
+        consent_revoke(record_id=record.pk, actor=legal, how="Phone call")
+        alerted.append(asset)
+
+    board = legal_dashboard()
+
+    assert [alert.asset_id for alert in board.alerts] == [a.pk for a in alerted[:2]]
+    assert board.alerts_more
+    page = legal_client.get(reverse("consent:dashboard")).content.decode()
+    section = page[page.index('<section id="dashboard-alerts"') :]
+    section = section[: section.index("</section>")]
+    assert "Al First" in section and "Bo Second" in section and "Cy Third" not in section
+    assert "The 2 oldest are shown; the next ones appear as these are resolved." in page
+    # The hand-written field is labelled and described like the form's own.
+    first = board.alerts[0]
+    assert f'<label for="resolve-{first.pk}-resolution">What was done</label>' in page
+    assert f'aria-describedby="resolve-{first.pk}-resolution-help"' in page
