@@ -42,8 +42,8 @@ from django.db.models import (
 )
 
 from accounts.roles import AnyUser, Role
-from consent.models import ConsentAlert, Party, Person
-from consent.selectors import completeness_for_assets, consent_assets_for, may_use_people
+from consent.models import ConsentAlert, Person
+from consent.selectors import completeness_for_assets, current_parties_for, may_use_people
 from labeling.models import Classification, Label, Rendition
 from labeling.wording import label_required
 from provenance.models import ProvenanceReport
@@ -195,9 +195,7 @@ def _named(user: AnyUser, q: str) -> list[int] | QuerySet[Any]:
     if not may_use_people(user):
         return []
     people = Person.objects.filter(full_name__icontains=q).order_by().values_list("pk", flat=True)
-    parties = Party.objects.filter(
-        removed_at__isnull=True, asset__in=consent_assets_for(user).order_by().values("pk")
-    )
+    parties = current_parties_for(user)
     person_ids = list(people[: ID_LIST_CAP + 1])
     if len(person_ids) > ID_LIST_CAP:
         return parties.filter(person__in=people).values("asset_id")
