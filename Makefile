@@ -77,6 +77,8 @@ bench: install
 	$(BIN)/python bench/provenance.py
 	$(BIN)/python bench/clearance_api.py
 	$(BIN)/python bench/webhooks.py
+	@# A million assets want PostgreSQL (BENCH_DATABASE_URL); without it, a smaller desk on SQLite.
+	@if [ -n "$$BENCH_DATABASE_URL" ]; then $(BIN)/python bench/million.py; else $(BIN)/python bench/million.py --assets 20000; fi
 
 # Regenerate the lock files after changing pyproject.toml (needs uv: pip install uv).
 lock:
