@@ -35,6 +35,7 @@ from newsroom.celery import app
 HERE = Path(__file__).resolve().parent
 # .ci/run points CELERY_BROKER_URL at 14 too; a developer running these beside CI can pick another.
 TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "14"))
+WORKER_APPLICATION_NAME = "proofdesk-test-worker"
 WORKER_START_TIMEOUT = 60.0  # seconds; a cold start imports Django, Pillow and c2pa
 TASK_TIMEOUT = 30.0
 
@@ -177,6 +178,9 @@ def _worker(django_db_setup, worker_media_root, worker_signing_keys, tmp_path_fa
         "SIGNING_TRUST_ANCHOR": "",
         "NEWSROOM_NAME": "Test Newsroom",
         "PYTHONUNBUFFERED": "1",
+        # Names the worker's PostgreSQL connections (libpq reads it), for tests that must
+        # tell them from this process's.
+        "PGAPPNAME": WORKER_APPLICATION_NAME,
     }
     with _app_broker(broker_url):
         app.control.purge()  # leftovers of an interrupted run would run against this database
