@@ -200,3 +200,31 @@ def test_a_page_is_not_published_unchecked_when_proofdesk_cannot_be_reached(
     assert not NewsPage.objects.live().filter(pk=page.pk).exists()
     (refusal,) = [m for m in messages_of(response) if m.startswith("Proofdesk has not cleared")]
     assert "Proofdesk could not be asked" in refusal
+
+
+def test_the_bulk_publish_action_refuses_a_page_with_an_uncleared_asset(
+    admin_client: Client, home: Page, picture: Image, settings: Any
+) -> None:
+    """The explorer's bulk "Publish" goes through the same check as the editor's button: a
+    draft with an asset Proofdesk has not cleared stays a draft, and the editor is told why."""
+    settings.PROOFDESK = {"BASE_URL": "http://127.0.0.1:9", "TOKEN": "pd_x", "MAX_ATTEMPTS": 1}
+    first = publish_new_page(admin_client, home, title="Flood dusk", asset_id=7, image=picture)
+    page = NewsPage.objects.get(slug="flood-dusk")
+    assert not page.live  # refused once already, kept as a draft
+    admin_client.get(first["Location"])  # the edit page the editor lands on shows that refusal
+
+    url = reverse("wagtail_bulk_action", args=["wagtailcore", "page", "publish"])
+    response = admin_client.post(
+        f"{url}?id={page.pk}&next=/admin/pages/{home.pk}/", {"include_descendants": ""}
+    )
+
+    page.refresh_from_db()
+    assert not page.live
+    assert not NewsPage.objects.live().filter(pk=page.pk).exists()
+    assert not Publication.objects.filter(page=page).exists()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/pages/{home.pk}/"
+    shown = messages_of(response)
+    (refusal,) = [m for m in shown if m.startswith("Proofdesk has not cleared")]
+    assert "Proofdesk could not be asked" in refusal
+    assert "No page was published." in shown
