@@ -17,6 +17,11 @@ urlpatterns = [
         name="take_down_now",
     ),
     path(
+        "assets/<id:pk>/incidents/<id:incident_pk>/removal/",
+        views.removal,
+        name="removal",
+    ),
+    path(
         "assets/<id:pk>/incidents/emergency-takedown/",
         views.emergency_takedown,
         name="emergency_takedown",

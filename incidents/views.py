@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -125,6 +125,17 @@ def _refused_status(exc: IncidentRefused) -> int:
 @require_GET
 def asset_incidents(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _page(request, get_asset_for_user(request.user, pk))
+
+
+@staff_required
+@require_GET
+def removal(request: HtmxHttpRequest, pk: int, incident_pk: int) -> HttpResponse:
+    """Whether the CMS has confirmed a takedown yet: the incident page asks every few seconds
+    while it waits."""
+    incident = get_incident_for_user(request.user, asset_pk=pk, incident_pk=incident_pk)
+    if incident.takedown_deadline is None:
+        raise Http404("This incident asked no CMS for a removal.")
+    return render(request, PAGE + "#removal", {"incident": incident, "asset": incident.asset})
 
 
 @staff_required

@@ -6,12 +6,18 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from incidents.models import Incident, IncidentStatus
+from incidents.models import Decision, Incident, IncidentStatus
 from review.models import AssetStatus
-from tests.browser.helpers import log_in, serious_axe_violations
-from tests.incidents.helpers import report_mislabeled
+from tests.browser.helpers import (
+    assert_same_document,
+    log_in,
+    mark_document,
+    serious_axe_violations,
+)
+from tests.incidents.helpers import decide, report_mislabeled
 
 pytestmark = pytest.mark.browser
 
@@ -60,3 +66,22 @@ def answer_cancel(dialog, asked: list[str]) -> None:
     """A person who changed their mind: "Cancel"."""
     asked.append(dialog.message)
     dialog.dismiss()
+
+
+def test_the_cms_confirmation_appears_without_a_reload(page, make_asset, editor, standards):
+    """A takedown waits for the CMS: the incident says so, then shows the confirmation when it
+    arrives, in place (a live region), while the standards editor watches."""
+    asset = make_asset(status=AssetStatus.PUBLISHED)
+    incident = decide(report_mislabeled(asset, editor), standards, Decision.TAKEDOWN)
+    Incident.objects.filter(pk=incident.pk).update(takedown_confirmed_at=None)  # a CMS had it
+    log_in(page, standards.username)
+    page.goto(f"/assets/{asset.pk}/incidents/")
+    removal = page.locator(f"#incident-{incident.pk}-removal")
+    expect(removal).to_contain_text("waiting for the CMS")
+    mark_document(page)
+
+    Incident.objects.filter(pk=incident.pk).update(takedown_confirmed_at=timezone.now())
+
+    expect(removal).to_contain_text("confirmed", timeout=15_000)
+    expect(removal).not_to_have_attribute("hx-get", re.compile(".*"))  # and it stops asking
+    assert_same_document(page)

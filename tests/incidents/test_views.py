@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from audit.models import AuditEvent
@@ -272,3 +273,45 @@ def test_the_asset_page_links_to_its_incidents_once_approved(
     response = editor_client.get(reverse("review:asset_detail", args=[asset.pk]))
     assert response.status_code == 200
     assert (page_url(asset) in response.content.decode()) is linked
+
+
+# --- the CMS's confirmation, live ----------------------------------------------------------
+
+
+def removal_url(incident):
+    return reverse("incidents:removal", args=[incident.asset_id, incident.pk])
+
+
+def test_the_removal_line_asks_again_until_the_cms_confirms(
+    standards_client, editor_client, open_incident
+):
+    standards_client.post(decide_url(open_incident), {"decision": "takedown", "note": "Fake."})
+    # A CMS had it live: the takedown waits for its confirmation.
+    Incident.objects.filter(pk=open_incident.pk).update(takedown_confirmed_at=None)
+
+    page = standards_client.get(page_url(open_incident.asset)).content.decode()
+    assert f'hx-get="{removal_url(open_incident)}" hx-trigger="every 5s"' in page
+    waiting = editor_client.get(removal_url(open_incident), headers={"HX-Request": "true"})
+    assert waiting.status_code == 200
+    line = waiting.content.decode().strip()
+    assert line.startswith(f'<dd id="incident-{open_incident.pk}-removal" aria-live="polite"')
+    assert "waiting for the CMS; deadline" in line and 'hx-trigger="every 5s"' in line
+
+    confirmed_at = timezone.now()
+    Incident.objects.filter(pk=open_incident.pk).update(takedown_confirmed_at=confirmed_at)
+    line = editor_client.get(removal_url(open_incident)).content.decode()
+    # Confirmed: said, and the asking stops (no trigger left).
+    assert f'confirmed <time datetime="{timezone.localtime(confirmed_at):%Y-%m-%dT}' in line
+    assert "hx-get" not in line and "waiting" not in line
+
+
+def test_the_removal_line_is_only_for_those_who_see_the_asset_and_a_takedown(
+    standards_client, other_reporter_client, open_incident
+):
+    # No removal was asked of any CMS yet: nothing to show.
+    assert standards_client.get(removal_url(open_incident)).status_code == 404
+    standards_client.post(decide_url(open_incident), {"decision": "takedown", "note": "Fake."})
+    assert standards_client.get(removal_url(open_incident)).status_code == 200
+    # Someone who may not see the asset learns nothing, not even that the incident exists.
+    assert other_reporter_client.get(removal_url(open_incident)).status_code == 404
+    assert standards_client.post(removal_url(open_incident)).status_code == 405
