@@ -28,9 +28,7 @@ import hashlib
 import os
 import platform
 import random
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -45,7 +43,7 @@ from urllib.parse import urlencode
 from queue_pages import (  # type: ignore[import-not-found]
     REPORTERS,
     Cast,
-    _configure,
+    in_own_workdir,
     percentile,
     seed_detail_history,
     seed_users,
@@ -1300,12 +1298,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.assets < SMALL_ASSETS or args.requests < 2:
         parser.error(f"--assets must be at least {SMALL_ASSETS} and --requests at least 2")
-    workdir = Path(tempfile.mkdtemp(prefix="proofdesk-bench-"))
-    try:
-        _configure(workdir)
-        run(args, workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    in_own_workdir(run, args)
 
 
 if __name__ == "__main__":

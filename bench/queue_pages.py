@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -53,6 +53,19 @@ def _configure(workdir: Path) -> None:
     os.environ["STORAGE_BACKEND"] = "filesystem"
     os.environ["CELERY_BROKER_URL"] = ""
     os.environ["LOG_LEVEL"] = "ERROR"
+
+
+def in_own_workdir(
+    run: Callable[[argparse.Namespace, Path], None], args: argparse.Namespace
+) -> None:
+    """Run a benchmark with the settings pointed at a temporary folder, removed afterwards:
+    nothing touches the dev database or `var/`."""
+    workdir = Path(tempfile.mkdtemp(prefix="proofdesk-bench-"))
+    try:
+        _configure(workdir)
+        run(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextmanager
@@ -403,12 +416,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.assets < 1 or args.requests < 2:
         parser.error("--assets must be at least 1 and --requests at least 2")
-    workdir = Path(tempfile.mkdtemp(prefix="proofdesk-bench-"))
-    try:
-        _configure(workdir)
-        run(args, workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    in_own_workdir(run, args)
 
 
 if __name__ == "__main__":
