@@ -61,6 +61,9 @@ def _configure(workdir: Path, broker_url: str) -> None:
     os.environ["STORAGE_BACKEND"] = "filesystem"
     os.environ["CELERY_BROKER_URL"] = broker_url
     os.environ["LOG_LEVEL"] = "WARNING"
+    # The receiver listens on 127.0.0.1, which production refuses (integrations.webhook_urls):
+    # allowed here, as in the test suite, and for the workers, which inherit this environment.
+    os.environ["WEBHOOK_ALLOW_LOOPBACK"] = "1"
 
 
 def broker_reachable(url: str) -> bool:
@@ -344,6 +347,9 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> int:
 
         attempts = list(DeliveryAttempt.objects.values_list("latency_ms", "status_code"))
         statuses = Counter(Delivery.objects.values_list("status", flat=True))
+        first_error = (
+            Delivery.objects.exclude(last_error="").values_list("last_error", flat=True).first()
+        )
         first = DeliveryAttempt.objects.order_by("started_at").values_list("started_at", flat=True)
         span_start = first.first()
         last_attempt = DeliveryAttempt.objects.order_by("-started_at").first()
@@ -402,6 +408,8 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> int:
         ),
         ("delivery statuses", json.dumps(dict(statuses))),
     ]
+    if first_error:
+        rows.append(("first error", first_error[:300]))
     for label, value in rows:
         print(f"{label:<32} {value}")
 
