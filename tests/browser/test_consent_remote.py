@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from consent.models import ConsentLink, ConsentMethod, ConsentRecord, PartyRole
 from consent.remote.services import consent_link_create
-from consent.services import Scope, party_add, person_create, statement_publish
+from consent.services import party_add, person_create, statement_publish
 from tests.browser.helpers import (
     assert_same_document,
     log_in,
@@ -25,6 +25,7 @@ from tests.browser.helpers import (
     serious_axe_violations,
 )
 from tests.consent.export_helpers import flat, pdf_text
+from tests.consent.helpers import scope
 from tests.factories import jpeg_bytes
 
 pytestmark = pytest.mark.browser
@@ -82,8 +83,7 @@ def test_person_signs_on_a_phone_without_an_account(
         party_id=subject_party.pk,
         actor=reporter,
         statement=statement,
-        scope=Scope(
-            uses=["Illustration of the story"],
+        scope=scope(
             channels=["web"],
             territories=[],
             valid_from=subject_party.added_at.date(),
@@ -260,8 +260,7 @@ def test_signer_sees_preview_and_whole_statement_signs_and_downloads_receipt(
         party_id=photo_party.pk,
         actor=reporter,
         statement=statement,
-        scope=Scope(
-            uses=["Illustration of the story"],
+        scope=scope(
             channels=["web"],
             territories=[],
             valid_from=photo_party.added_at.date(),

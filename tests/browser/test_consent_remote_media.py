@@ -11,9 +11,10 @@ from playwright.sync_api import Page, ViewportSize, expect
 
 from consent.models import PartyRole
 from consent.remote.services import consent_link_create
-from consent.services import Scope, party_add, person_create, statement_publish
+from consent.services import party_add, person_create, statement_publish
 from review.models import MediaKind
 from tests.browser.helpers import screenshot, serious_axe_violations
+from tests.consent.helpers import scope
 from tests.consent.test_remote_media_preview import green_video, tools
 
 __all__ = ["green_video", "tools"]
@@ -44,12 +45,8 @@ def test_the_person_plays_the_marked_video_before_signing(
         party_id=party.pk,
         actor=reporter,
         statement=statement,
-        scope=Scope(
-            uses=["Illustration of the story"],
-            channels=["web"],
-            territories=[],
-            valid_from=asset.created_at.date(),
-            valid_until=None,
+        scope=scope(
+            channels=["web"], territories=[], valid_from=asset.created_at.date(), valid_until=None
         ),
         media_description="The interview at the harbour, 12 May",
     )

@@ -20,11 +20,12 @@ from django.urls import reverse
 from PIL import Image
 
 from labeling.models import BadgeOutcome, Certainty, ManifestPlacement
-from labeling.services import classification_set, label_set, rendition_create
+from labeling.services import label_set, rendition_create
 from provenance.states import IPTC_DST_PREFIX
 from review.models import MediaKind
 from tests.labeling.media import first_sample, tiny_mp4, top_level_kinds
 from tests.labeling.test_renditions import file_bytes, read_back
+from tests.readiness import label_as_ai_generated
 
 pytestmark = pytest.mark.django_db
 
@@ -63,15 +64,7 @@ def grey_range(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[int,
 
 
 def label_ai_asset(asset, editor, *, term: str = "ai-generated") -> None:
-    classification_set(
-        asset_id=asset.pk,
-        actor=editor,
-        source_type="trainedAlgorithmicMedia",
-        techniques=["wholly_synthetic"],
-        purpose="illustration",
-        certainty=Certainty.DECLARED,
-    )
-    label_set(asset_id=asset.pk, actor=editor, term_key=term, language="en")
+    label_as_ai_generated(asset, editor, term=term, certainty=Certainty.DECLARED)
 
 
 def parent_ingredient(store: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from provenance.states import IPTC_DST_PREFIX
 from provenance.xmp import read_xmp
 from tests.factories import jpeg_bytes
 from tests.provenance.media import make_signer, signed_jpeg
+from tests.readiness import label_as_ai_generated
 
 pytestmark = pytest.mark.django_db
 
@@ -330,16 +331,7 @@ def signed_original_asset(make_asset, editor, original: bytes):
     asset = make_asset(
         file=ContentFile(original, name="agency.jpg"), original_filename="agency.jpg"
     )
-    classification_set(
-        asset_id=asset.pk,
-        actor=editor,
-        source_type="trainedAlgorithmicMedia",
-        techniques=["wholly_synthetic"],
-        purpose="illustration",
-        certainty=Certainty.CONFIRMED,
-    )
-    label_set(asset_id=asset.pk, actor=editor, term_key="ai-generated", language="en")
-    return asset
+    return label_as_ai_generated(asset, editor)
 
 
 def test_the_originals_own_manifest_is_carried_inside_the_ingredient(

@@ -26,6 +26,8 @@ from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 from django.conf import settings as django_settings
 
+from tests.labeling.conftest import signing_keys  # noqa: F401  (the rendition tests sign)
+
 ACCESS_KEY = "proofdesk-test-access"
 SECRET_KEY = "proofdesk-test-secret-0123456789"
 STARTUP_SECONDS = 20.0

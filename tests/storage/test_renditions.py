@@ -11,41 +11,18 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from labeling.models import Certainty, ManifestPlacement, Rendition
-from labeling.services import classification_set, label_set, rendition_create
-from labeling.signing import write_dev_credentials
-from review.models import Asset, MediaKind
+from labeling.models import ManifestPlacement, Rendition
+from labeling.services import rendition_create
+from review.models import MediaKind
 from tests.factories import jpeg_bytes
 from tests.labeling.test_renditions import read_back
+from tests.readiness import label_as_ai_generated
 from tests.review.helpers import new_asset
 from tests.storage.conftest import Bucket
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def signing_keys(settings: Any, tmp_path: Path) -> Path:
-    keys = tmp_path / "keys"
-    write_dev_credentials(keys, organisation="Storage Test Newsroom")
-    settings.SIGNING_CERT_CHAIN = str(keys / "signing-chain.pem")
-    settings.SIGNING_KEY = str(keys / "signing-key.pem")
-    settings.SIGNING_TRUST_ANCHOR = ""
-    return keys
-
-
-def labeled(asset: Asset, editor: Any) -> Asset:
-    classification_set(
-        asset_id=asset.pk,
-        actor=editor,
-        source_type="trainedAlgorithmicMedia",
-        techniques=["wholly_synthetic"],
-        purpose="illustration",
-        certainty=Certainty.CONFIRMED,
-    )
-    label_set(asset_id=asset.pk, actor=editor, term_key="ai-generated", language="en")
-    return asset
 
 
 def served(client: Any, url: str) -> bytes:
@@ -59,7 +36,7 @@ def test_the_render_button_reads_the_original_from_the_bucket_and_stores_the_ren
     reporter, editor, editor_client, s3_storage: Bucket, signing_keys: Path
 ):
     original = jpeg_bytes((30, 90, 160), size=(640, 480))
-    asset = labeled(
+    asset = label_as_ai_generated(
         new_asset(uploaded_by=reporter, file=ContentFile(original, name="generated.jpg")), editor
     )
 
@@ -84,7 +61,7 @@ def test_a_sidecar_manifest_is_stored_beside_its_rendition_and_served(
     reporter, editor, editor_client, s3_storage: Bucket, signing_keys: Path
 ):
     webm = b"\x1a\x45\xdf\xa3" + b"\x00" * 4096
-    asset = labeled(
+    asset = label_as_ai_generated(
         new_asset(
             uploaded_by=reporter,
             file=ContentFile(webm, name="clip.webm"),
