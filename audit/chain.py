@@ -5,9 +5,25 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 GENESIS_HASH = "0" * 64
+
+
+class HashedEvent(Protocol):
+    """What of an audit event its hash covers (an AuditEvent has these fields)."""
+
+    seq: int
+    created_at: datetime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str
+    from_state: str
+    to_state: str
+    details: dict[str, Any]
+    prev_hash: str
 
 
 def canonical_time(moment: datetime) -> str:
@@ -43,3 +59,21 @@ def event_hash(
     }
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def hash_of_event(event: HashedEvent) -> str:
+    """`event_hash` of an event's own fields: the writer's (once it has set the sequence, time
+    and previous hash) and the verifier's."""
+    return event_hash(
+        seq=event.seq,
+        created_at=event.created_at,
+        actor_id=event.actor_id,
+        actor_name=event.actor_name,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        details=event.details,
+        prev_hash=event.prev_hash,
+    )

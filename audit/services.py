@@ -20,7 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from audit.chain import GENESIS_HASH, event_hash
+from audit.chain import GENESIS_HASH, hash_of_event
 from audit.models import AuditChainHead, AuditEvent
 
 # The events of the batch open in this thread (or task), in the order they were recorded.
@@ -129,19 +129,7 @@ def _write(events: list[AuditEvent]) -> None:
     for event in events:
         seq += 1
         event.seq, event.created_at, event.prev_hash = seq, created_at, prev_hash
-        event.hash = event_hash(
-            seq=seq,
-            created_at=created_at,
-            actor_id=event.actor_id,
-            actor_name=event.actor_name,
-            action=event.action,
-            object_type=event.object_type,
-            object_id=event.object_id,
-            from_state=event.from_state,
-            to_state=event.to_state,
-            details=event.details,
-            prev_hash=prev_hash,
-        )
+        event.hash = hash_of_event(event)
         prev_hash = event.hash
     # bulk_create bypasses AuditEvent.save(), which only refuses updates: these are new rows.
     AuditEvent.objects.bulk_create(events)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from audit.chain import GENESIS_HASH, event_hash
+from audit.chain import GENESIS_HASH, hash_of_event
 from audit.models import AuditChainHead, AuditEvent
 
 
@@ -54,19 +54,7 @@ def audit_verify_chain() -> ChainReport:
                     event.seq, event.pk, "previous-hash link does not match the event before it"
                 ),
             )
-        recomputed = event_hash(
-            seq=event.seq,
-            created_at=event.created_at,
-            actor_id=event.actor_id,
-            actor_name=event.actor_name,
-            action=event.action,
-            object_type=event.object_type,
-            object_id=event.object_id,
-            from_state=event.from_state,
-            to_state=event.to_state,
-            details=event.details,
-            prev_hash=event.prev_hash,
-        )
+        recomputed = hash_of_event(event)
         if recomputed != event.hash:
             return ChainReport(
                 checked,

@@ -486,15 +486,7 @@ def test_an_svg_is_never_decoded_and_gets_a_slate_with_a_signed_manifest(
         media_type="image/svg+xml",
         media_kind="image",
     )
-    classification_set(
-        asset_id=asset.pk,
-        actor=editor,
-        source_type="trainedAlgorithmicMedia",
-        techniques=[],
-        purpose="illustration",
-        certainty=Certainty.DECLARED,
-    )
-    label_set(asset_id=asset.pk, actor=editor, term_key="ai-generated", language="en")
+    label_as_ai_generated(asset, editor, certainty=Certainty.DECLARED, techniques=())
     rendition = rendition_create(asset_id=asset.pk, actor=editor)
     assert rendition.badge == BadgeOutcome.SLATE
     sidecar = file_bytes(rendition.sidecar) if rendition.sidecar else b""
