@@ -70,6 +70,32 @@ def forced_post(page: Page, url: str) -> int:
 AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe-4.14.1.min.js"
 
 
+def fits(page: Page, width: int) -> None:
+    """The page needs no sideways scrolling at `width` and has no serious axe-core finding."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+    assert serious_axe_violations(page) == [], page.url
+
+
+def give_second_approval_in_place(page: Page, asset_pk: int, width: int) -> None:
+    """Legal's or standards' second approval on the asset page, as a person gives it: the
+    status comes first, the page changes in place, and focus lands on what happened."""
+    page.goto(f"/assets/{asset_pk}/")
+    status = page.locator("#workflow-title")
+    expect(status).to_contain_text("Approved, waiting for a second approval")
+    box = status.bounding_box()
+    assert box is not None and box["y"] < 844  # the status before anything else
+    fits(page, width)
+    mark_document(page)
+    page.get_by_role("button", name="Give the second approval").click()
+    expect(page.locator("#signoff")).to_contain_text("Cleared for publication.")
+    expect(status).not_to_contain_text("waiting")
+    page.wait_for_function(
+        "() => document.activeElement.innerText === 'Second approval recorded: cleared.'"
+    )
+    assert_same_document(page)
+    fits(page, width)
+
+
 def serious_axe_violations(page: Page) -> list[str]:
     """axe-core's serious and critical findings on the current page (vendored, no CDN)."""
     # From the site's own static files, as a page's own script would load: the CSP allows

@@ -10,17 +10,12 @@ from playwright.sync_api import Page, expect
 
 from accounts.roles import Role
 from provenance.models import TrustList
-from tests.browser.helpers import log_in, serious_axe_violations
+from tests.browser.helpers import fits, log_in
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 from tests.labeling.conftest import signing_keys  # noqa: F401  (a fixture, used below)
 
 pytestmark = pytest.mark.browser
-
-
-def fits(page: Page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
-    assert serious_axe_violations(page) == [], page.url
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -5,19 +5,14 @@ page fits a phone and has no serious axe-core finding."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from consent.models import PartyRole
 from consent.services import party_add, person_create
-from tests.browser.helpers import log_in, screenshot, serious_axe_violations
+from tests.browser.helpers import fits, log_in, screenshot, serious_axe_violations
 from tests.consent.helpers import record_consent
 
 pytestmark = pytest.mark.browser
-
-
-def fits(page: Page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-    assert serious_axe_violations(page) == []
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -14,9 +14,9 @@ from review.access import Action
 from review.models import AssetStatus
 from tests.browser.helpers import (
     assert_same_document,
+    fits,
     log_in,
     mark_document,
-    serious_axe_violations,
     wait_for_htmx,
 )
 from tests.browser.test_asset_page import generated  # noqa: F401  (a fixture, used below)
@@ -25,11 +25,6 @@ from tests.readiness import record_creator_consent
 from workflow.views import CONFIRMATIONS
 
 pytestmark = pytest.mark.browser
-
-
-def fits(page: Page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
-    assert serious_axe_violations(page) == [], page.url
 
 
 def say_yes(dialog, asked: list[str]) -> None:

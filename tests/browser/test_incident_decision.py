@@ -13,9 +13,9 @@ from incidents.models import Decision, Incident, IncidentStatus
 from review.models import AssetStatus
 from tests.browser.helpers import (
     assert_same_document,
+    fits,
     log_in,
     mark_document,
-    serious_axe_violations,
 )
 from tests.incidents.helpers import decide, report_mislabeled
 
@@ -55,11 +55,6 @@ def test_a_decision_is_confirmed_before_it_is_sent(page, make_asset, editor, sta
     assert incident.status != IncidentStatus.OPEN
     assert Incident.objects.count() == 1
     fits(page, width)
-
-
-def fits(page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
-    assert serious_axe_violations(page) == [], page.url
 
 
 def answer_cancel(dialog, asked: list[str]) -> None:

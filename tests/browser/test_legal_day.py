@@ -11,20 +11,14 @@ from playwright.sync_api import Page, expect
 from review.models import AssetStatus
 from signoff.models import SignOff
 from tests.browser.helpers import (
-    assert_same_document,
+    fits,
+    give_second_approval_in_place,
     log_in,
-    mark_document,
-    serious_axe_violations,
 )
 from tests.readiness import make_ready_for_signoff
 from workflow import services
 
 pytestmark = pytest.mark.browser
-
-
-def fits(page: Page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
-    assert serious_axe_violations(page) == [], page.url
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -43,22 +37,7 @@ def test_a_lawyers_day(page: Page, settings, make_asset, editor, legal, width: i
     response = page.request.get(f"/assets/{asset.pk}/consent.pdf")
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
 
-    page.goto(f"/assets/{asset.pk}/")
-    status = page.locator("#workflow-title")
-    expect(status).to_contain_text("Approved, waiting for a second approval")
-    box = status.bounding_box()
-    assert box is not None and box["y"] < 844
-    fits(page, width)
-
-    mark_document(page)
-    page.get_by_role("button", name="Give the second approval").click()
-    expect(page.locator("#signoff")).to_contain_text("Cleared for publication.")
-    expect(status).not_to_contain_text("waiting")
-    page.wait_for_function(
-        "() => document.activeElement.innerText === 'Second approval recorded: cleared.'"
-    )
-    assert_same_document(page)
-    fits(page, width)
+    give_second_approval_in_place(page, asset.pk, width)
     signoff = SignOff.objects.get(asset=asset)
     assert signoff.cleared_at is not None and signoff.second_by == legal
     asset.refresh_from_db()

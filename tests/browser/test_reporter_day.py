@@ -14,19 +14,14 @@ from playwright.sync_api import Page, expect
 from review.models import Asset, AssetStatus
 from tests.browser.helpers import (
     assert_same_document,
+    fits,
     log_in,
     mark_document,
-    serious_axe_violations,
 )
 from tests.browser.test_review_flow import make_jpeg
 from workflow import services
 
 pytestmark = pytest.mark.browser
-
-
-def fits(page: Page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
-    assert serious_axe_violations(page) == [], page.url
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -39,10 +39,9 @@ from public.models import PolicyDocument, PolicyVersion
 from review.models import Asset, AssetStatus
 from signoff.models import SignOff
 from tests.browser.helpers import (
-    assert_same_document,
+    fits,
+    give_second_approval_in_place,
     log_in,
-    mark_document,
-    serious_axe_violations,
 )
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
@@ -56,11 +55,6 @@ default_policy = importlib.import_module("public.migrations.0002_default_policy"
 PUBLIC_PAGE = "https://news.example.org/2026/05/harbour-fire"
 PUBLIC_NOTE = "We removed this photo: it was made with AI, and the label said it was not."
 POLICY_ADDITION = "We answer every report within one working day."
-
-
-def fits(page: Page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
-    assert serious_axe_violations(page) == [], page.url
 
 
 def in_view(page: Page, selector: str) -> None:
@@ -160,21 +154,7 @@ def test_a_standards_editors_day(
     fits(page, width)
 
     # --- The second approval, in place: status and checklist follow, focus on the news. -----
-    page.goto(f"/assets/{approved.pk}/")
-    status = page.locator("#workflow-title")
-    expect(status).to_contain_text("Approved, waiting for a second approval")
-    box = status.bounding_box()
-    assert box is not None and box["y"] < 844  # the status before anything else
-    fits(page, width)
-    mark_document(page)
-    page.get_by_role("button", name="Give the second approval").click()
-    expect(page.locator("#signoff")).to_contain_text("Cleared for publication.")
-    expect(status).not_to_contain_text("waiting")
-    page.wait_for_function(
-        "() => document.activeElement.innerText === 'Second approval recorded: cleared.'"
-    )
-    assert_same_document(page)
-    fits(page, width)
+    give_second_approval_in_place(page, approved.pk, width)
     assert SignOff.objects.get(asset=approved).cleared_at is not None
 
     # --- The CMS publishes it with the token from the browser, and hears of it by webhook. ---
