@@ -47,6 +47,8 @@ print(json.dumps({
     "task_result_type": type(result).__name__,
     "allowed_hosts": settings.ALLOWED_HOSTS,
     "max_upload_size": settings.MAX_UPLOAD_SIZE,
+    "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE", 0),
+    "conn_health_checks": settings.DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
 }))
 """
 )
@@ -101,6 +103,18 @@ def test_no_database_url_means_a_sqlite_file_under_var():
 def test_database_url_chooses_the_database():
     data = report({**PRODUCTION, "DATABASE_URL": "postgres://proofdesk:pw@db.internal:5432/desk"})
     assert (data["engine"], data["db_name"]) == ("django.db.backends.postgresql", "desk")
+
+
+def test_postgresql_connections_are_kept_a_minute_and_checked_before_reuse():
+    url = {"DATABASE_URL": "postgres://proofdesk:pw@db.internal:5432/desk"}
+    data = report({**PRODUCTION, **url})
+    assert (data["conn_max_age"], data["conn_health_checks"]) == (60, True)
+    data = report({**PRODUCTION, **url, "DATABASE_CONN_MAX_AGE": "0"})
+    assert data["conn_max_age"] == 0
+
+
+def test_sqlite_connections_are_not_kept():
+    assert report(PRODUCTION)["conn_max_age"] == 0
 
 
 def test_no_broker_means_tasks_run_in_process():
