@@ -27,9 +27,3 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABA
     _test_db_dir = tempfile.mkdtemp(prefix="proofdesk-tests-")
     atexit.register(shutil.rmtree, _test_db_dir, ignore_errors=True)
     DATABASES["default"]["TEST"]["NAME"] = os.path.join(_test_db_dir, "test.sqlite3")
-
-# Each request's connection closed at its end, as before production kept them (settings.py):
-# a browser test's live server answers on keep-alive threads, and a connection such a thread
-# kept would still be open when the session drops the PostgreSQL test database ("is being
-# accessed by other users"). tests/test_settings.py checks production's value.
-DATABASES["default"]["CONN_MAX_AGE"] = 0
