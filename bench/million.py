@@ -1202,6 +1202,9 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     import django
 
     django.setup()
+    from newsroom.startup import freeze_startup_objects
+
+    freeze_startup_objects()  # as a web process does (newsroom/wsgi.py)
     from django.db import connection
 
     from review.models import Asset

@@ -139,3 +139,22 @@ def test_allowed_hosts_come_from_the_environment():
 def test_max_upload_size_defaults_to_500_mb_and_can_be_set():
     assert report(PRODUCTION)["max_upload_size"] == 500 * 1024 * 1024
     assert report({**PRODUCTION, "MAX_UPLOAD_SIZE": "1048576"})["max_upload_size"] == 1048576
+
+
+@pytest.mark.parametrize("entry_point", ["newsroom.wsgi", "newsroom.asgi"])
+def test_a_web_process_freezes_what_it_loaded_at_startup(entry_point):
+    """The web entry points move the startup objects out of the collector's reach
+    (newsroom/startup.py): without it a full collection in a request walks all of Django."""
+    code = (
+        "import environ, gc, importlib\n"
+        "environ.Env.read_env = classmethod(lambda cls, *args, **kwargs: None)\n"
+        "before = gc.get_freeze_count()\n"
+        f"importlib.import_module({entry_point!r})\n"
+        "print(before, gc.get_freeze_count())\n"
+    )
+    completed = run_settings(PRODUCTION, code)
+    assert completed.returncode == 0, completed.stderr
+    before, after = map(int, completed.stdout.split())
+    assert before == 0
+    # Django and the apps: tens of thousands of objects, not a handful.
+    assert after > 50_000
