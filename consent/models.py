@@ -240,7 +240,9 @@ class ConsentRecord(WriteOnceModel):
 
     class Meta:
         ordering = ["party", "-version"]
-        indexes = [models.Index(fields=["valid_until"])]
+        # With the id, the dashboard's "expiring" list (by end date, then id) reads this index
+        # alone for the records in its window instead of fetching each row.
+        indexes = [models.Index(fields=["valid_until", "id"], name="consent_record_ends_idx")]
         constraints = [
             models.UniqueConstraint(fields=["party", "version"], name="consent_unique_version"),
             models.CheckConstraint(

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -43,10 +44,38 @@ DESCENDING_FIRST = frozenset({"uploaded", "updated"})
 
 @dataclass(frozen=True)
 class QueueRow:
+    """One row, with its wording made here: a page of rows resolved about forty template
+    variables each, a third of the page's time (bench/million.py)."""
+
     asset: Asset
     url: str
     flags: list[AssetMarker]
     readiness: RowReadiness
+    kind_and_source: str  # "Image · Agency / wire"
+    assigned: str  # "You", a user name or "—"
+    updated_at: str  # ISO 8601 in the desk's time zone, for <time datetime>
+    created_at: str
+
+
+def _queue_row(
+    asset: Asset, url: str, flags: list[AssetMarker], readiness: RowReadiness, viewer_id: int
+) -> QueueRow:
+    if asset.assigned_to_id is None:
+        assigned = "—"
+    elif asset.assigned_to_id == viewer_id:
+        assigned = "You"
+    else:
+        assigned = asset.assigned_to.get_username()
+    return QueueRow(
+        asset,
+        url,
+        flags,
+        readiness,
+        kind_and_source=f"{asset.get_media_kind_display()} · {asset.get_source_display()}",
+        assigned=assigned,
+        updated_at=localtime(asset.updated_at).isoformat(),
+        created_at=localtime(asset.created_at).isoformat(),
+    )
 
 
 @dataclass(frozen=True)
@@ -139,7 +168,8 @@ def _render(
         "query": query,
         "page": page,
         "rows": [
-            QueueRow(a, detail_url(a.pk), markers.get(a.pk, []), readiness[a.pk]) for a in assets
+            _queue_row(a, detail_url(a.pk), markers.get(a.pk, []), readiness[a.pk], request.user.pk)
+            for a in assets
         ],
         "all_url": _link(params, status=None),
         "status_tabs": [

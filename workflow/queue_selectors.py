@@ -195,7 +195,8 @@ def _named(user: AnyUser, q: str) -> list[int] | QuerySet[Any]:
     if not may_use_people(user):
         return []
     people = Person.objects.filter(full_name__icontains=q).order_by().values_list("pk", flat=True)
-    parties = current_parties_for(user)
+    # Unordered: the party's default order would sort every match only to make a set of them.
+    parties = current_parties_for(user).order_by()
     person_ids = list(people[: ID_LIST_CAP + 1])
     if len(person_ids) > ID_LIST_CAP:
         return parties.filter(person__in=people).values("asset_id")

@@ -5,6 +5,7 @@ over people (only those the user may see) and bulk actions that go through the s
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.messages import get_messages
@@ -117,6 +118,31 @@ def _cells(response, asset) -> dict[str, str]:
     assert row is not None
     cells = re.findall(r'<td data-label="([^"]+)"[^>]*>(.*?)</td>', row.group(1), re.S)
     return {label: re.sub(r"<[^>]+>|\s+", " ", text).strip() for label, text in cells}
+
+
+def test_each_row_names_kind_source_assignee_and_times_in_the_desk_time_zone(
+    make_asset, editor, second_editor, editor_client, settings
+):
+    settings.TIME_ZONE = "Europe/Madrid"
+    mine = make_asset(assigned_to=editor, source=AssetSource.AGENCY, media_kind="video")
+    theirs = make_asset(assigned_to=second_editor)
+    nobody = make_asset()
+    Asset.objects.filter(pk=nobody.pk).update(
+        created_at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC),
+        updated_at=datetime(2026, 7, 2, 10, 30, tzinfo=UTC),
+    )
+
+    response = editor_client.get(QUEUE)
+
+    assert _cells(response, mine)["Assigned"] == "You"
+    assert _cells(response, mine)["Asset"].endswith("Video · Agency / wire")
+    assert _cells(response, theirs)["Assigned"] == second_editor.username
+    assert _cells(response, nobody)["Assigned"] == "—"
+    row = re.search(rf'<tr data-asset="{nobody.pk}">(.*?)</tr>', content(response), re.S)
+    assert row is not None
+    # Summer in Madrid: two hours ahead of UTC.
+    assert '<time datetime="2026-07-02T12:30:00+02:00">' in row.group(1)
+    assert '<time datetime="2026-07-01T12:00:00+02:00">' in row.group(1)
 
 
 def test_readiness_columns_say_what_is_missing(make_asset, editor_client):
