@@ -58,14 +58,15 @@ class QueueRow:
 
 
 def _queue_row(
-    asset: Asset, url: str, flags: list[AssetMarker], readiness: RowReadiness, viewer_id: int
+    asset: Asset, url: str, flags: list[AssetMarker], readiness: RowReadiness, viewer_id: int | None
 ) -> QueueRow:
-    if asset.assigned_to_id is None:
+    assignee = asset.assigned_to  # read with the page's rows (select_related)
+    if assignee is None:
         assigned = "—"
-    elif asset.assigned_to_id == viewer_id:
+    elif assignee.pk == viewer_id:
         assigned = "You"
     else:
-        assigned = asset.assigned_to.get_username()
+        assigned = assignee.get_username()
     return QueueRow(
         asset,
         url,
