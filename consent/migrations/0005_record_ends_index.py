@@ -1,5 +1,6 @@
-# The dashboard's "expiring" list orders by end date then id: with the id in the index it reads
-# the index alone for the records in its window (bench/million.py, consent dashboard).
+# Legal's dashboard (bench/million.py, consent dashboard): the "expiring" list orders by end date
+# then id, and with the id in the index reads the index alone for the records in its window; the
+# recent lapses and the newest waivers are read through an index instead of sorting every row.
 
 from django.db import migrations, models
 
@@ -17,5 +18,13 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="consentrecord",
             index=models.Index(fields=["valid_until", "id"], name="consent_record_ends_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="consentlapse",
+            index=models.Index(fields=["effective_at", "id"], name="consent_lapse_when_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="consentwaiver",
+            index=models.Index(fields=["created_at", "id"], name="consent_waiver_when_idx"),
         ),
     ]
