@@ -1222,9 +1222,9 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     import django
 
     django.setup()
-    from newsroom.startup import tune_garbage_collector
+    from newsroom.startup import freeze_startup_objects
 
-    tune_garbage_collector()  # as a web process does (newsroom/wsgi.py)
+    freeze_startup_objects()  # as a web process does (newsroom/wsgi.py)
     from django.db import connection
 
     from review.models import Asset

@@ -191,9 +191,9 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     import django
 
     django.setup()
-    from newsroom.startup import tune_garbage_collector
+    from newsroom.startup import freeze_startup_objects
 
-    tune_garbage_collector()  # as a web process does (newsroom/wsgi.py)
+    freeze_startup_objects()  # as a web process does (newsroom/wsgi.py)
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client

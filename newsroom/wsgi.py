@@ -4,9 +4,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from newsroom.startup import tune_garbage_collector
+from newsroom.startup import freeze_startup_objects
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 application = get_wsgi_application()
-tune_garbage_collector()
+freeze_startup_objects()

@@ -142,21 +142,19 @@ def test_max_upload_size_defaults_to_500_mb_and_can_be_set():
 
 
 @pytest.mark.parametrize("entry_point", ["newsroom.wsgi", "newsroom.asgi"])
-def test_a_web_process_freezes_what_it_loaded_and_spaces_out_young_collections(entry_point):
-    """The web entry points move the startup objects out of the collector's reach and space
-    out its young collections (newsroom/startup.py)."""
+def test_a_web_process_freezes_what_it_loaded_at_startup(entry_point):
+    """The web entry points move the startup objects out of the collector's reach
+    (newsroom/startup.py): without it a full collection in a request walks all of Django."""
     code = (
         "import environ, gc, importlib\n"
         "environ.Env.read_env = classmethod(lambda cls, *args, **kwargs: None)\n"
         "before = gc.get_freeze_count()\n"
         f"importlib.import_module({entry_point!r})\n"
-        "print(before, gc.get_freeze_count(), *gc.get_threshold())\n"
+        "print(before, gc.get_freeze_count())\n"
     )
     completed = run_settings(PRODUCTION, code)
     assert completed.returncode == 0, completed.stderr
-    before, after, young, middle, old = map(int, completed.stdout.split())
+    before, after = map(int, completed.stdout.split())
     assert before == 0
     # Django and the apps: tens of thousands of objects, not a handful.
     assert after > 50_000
-    # Young collections spaced out for a page's many short-lived objects; the others as ever.
-    assert (young, middle, old) == (50_000, 10, 10)
