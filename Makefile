@@ -68,6 +68,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/queue_pages.py
+	$(BIN)/python bench/gc_pauses.py
 	$(BIN)/python bench/public_pages.py
 	$(BIN)/python bench/hostile_images.py
 	$(BIN)/python bench/upload_memory.py
