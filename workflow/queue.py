@@ -44,8 +44,9 @@ DESCENDING_FIRST = frozenset({"uploaded", "updated"})
 
 @dataclass(frozen=True)
 class QueueRow:
-    """One row, with its wording made here: a page of rows resolved about forty template
-    variables each, a third of the page's time (bench/million.py)."""
+    """One row, with its wording made here rather than in the template: each template lookup
+    costs microseconds, a page of rows made a thousand of them, and the first page rendered in
+    8.8 ms instead of 12.1 (bench/README.md)."""
 
     asset: Asset
     url: str
