@@ -36,6 +36,7 @@ from queue_pages import (  # type: ignore[import-not-found]
     percentile,
     seed_assets,
     seed_users,
+    setup_as_a_web_process,
 )
 
 SMALL_ASSETS = 100
@@ -274,10 +275,7 @@ def _split(ids: list[int]) -> tuple[list[int], list[int]]:
 def run(args: argparse.Namespace, workdir: Path) -> None:
     import django
 
-    django.setup()
-    from newsroom.startup import freeze_startup_objects
-
-    freeze_startup_objects()  # as a web process does (newsroom/wsgi.py)
+    setup_as_a_web_process()
     from django.db import connection
     from django.test import Client
 

@@ -47,6 +47,7 @@ from queue_pages import (  # type: ignore[import-not-found]
     percentile,
     seed_detail_history,
     seed_users,
+    setup_as_a_web_process,
 )
 
 SMALL_ASSETS = 200
@@ -1221,10 +1222,7 @@ def machine_speed() -> float:
 def run(args: argparse.Namespace, workdir: Path) -> None:
     import django
 
-    django.setup()
-    from newsroom.startup import freeze_startup_objects
-
-    freeze_startup_objects()  # as a web process does (newsroom/wsgi.py)
+    setup_as_a_web_process()
     from django.db import connection
 
     from review.models import Asset

@@ -40,6 +40,7 @@ from bench.queue_pages import (  # noqa: E402  (the path above first)
     print_page_table,
     query_counts,
     seed_users,
+    setup_as_a_web_process,
     time_requests,
 )
 
@@ -190,10 +191,7 @@ def sample_of() -> dict[str, Any]:
 def run(args: argparse.Namespace, workdir: Path) -> None:
     import django
 
-    django.setup()
-    from newsroom.startup import freeze_startup_objects
-
-    freeze_startup_objects()  # as a web process does (newsroom/wsgi.py)
+    setup_as_a_web_process()
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client

@@ -55,6 +55,17 @@ def _configure(workdir: Path) -> None:
     os.environ["LOG_LEVEL"] = "ERROR"
 
 
+def setup_as_a_web_process() -> None:
+    """django.setup(), then what newsroom/wsgi.py does before a web process serves: the page
+    benchmarks time requests as such a process would serve them."""
+    import django
+
+    django.setup()
+    from newsroom.startup import freeze_startup_objects
+
+    freeze_startup_objects()
+
+
 def in_own_workdir(
     run: Callable[[argparse.Namespace, Path], None], args: argparse.Namespace
 ) -> None:
@@ -340,10 +351,7 @@ def print_page_table(
 def run(args: argparse.Namespace, workdir: Path) -> None:
     import django
 
-    django.setup()
-    from newsroom.startup import freeze_startup_objects
-
-    freeze_startup_objects()  # as a web process does (newsroom/wsgi.py)
+    setup_as_a_web_process()
     from django.db import connection
     from django.test import Client
 
