@@ -55,6 +55,7 @@ from review.access import (
     visible_assets,
 )
 from review.converters import MAX_DB_INT
+from review.lookups import AnyId
 from review.models import Asset, AssetStatus
 from review.selectors import QUEUE_PAGE_SIZE
 from signoff.gate import (  # the gate's item rules, applied to state loaded per page (see above)
@@ -151,6 +152,12 @@ def _ids_or_subquery(rows: QuerySet[Any], field: str) -> list[int] | QuerySet[An
     return found if len(found) <= ID_LIST_CAP else rows.values(field)
 
 
+def _pk_among(ids: list[int] | QuerySet[Any]) -> Q:
+    """The assets whose id is in `ids`: a list of them as one array (review.lookups.AnyId),
+    a subquery as such."""
+    return Q(AnyId(F("pk"), ids)) if isinstance(ids, list) else Q(pk__in=ids)
+
+
 def needs_me(user: AnyUser) -> Q | None:
     """What waits for this user, by role (a person with two roles gets both): an editor the
     assets in review they did not upload and nobody else took on; legal and standards the
@@ -172,11 +179,11 @@ def needs_me(user: AnyUser) -> Q | None:
             voided_at__isnull=True, requires_second=True, cleared_at__isnull=True
         ).exclude(approved_by_id=user.pk)
         conditions.append(
-            Q(status=AssetStatus.APPROVED, pk__in=_ids_or_subquery(waiting, "asset_id"))
+            Q(status=AssetStatus.APPROVED) & _pk_among(_ids_or_subquery(waiting, "asset_id"))
         )
     if can_view_consent_evidence(user):
         alerts = ConsentAlert.objects.filter(resolved_at__isnull=True)
-        conditions.append(Q(pk__in=_ids_or_subquery(alerts, "asset_id")))
+        conditions.append(_pk_among(_ids_or_subquery(alerts, "asset_id")))
     combined = Q()
     for condition in conditions:
         combined |= condition
@@ -201,9 +208,10 @@ def _named(user: AnyUser, q: str) -> list[int] | QuerySet[Any]:
     if len(person_ids) > ID_LIST_CAP:
         return parties.filter(person__in=people).values("asset_id")
     # No LIMIT here (nor DISTINCT): with one the planner may again prefer walking every party.
-    asset_ids = set(parties.filter(person_id__in=person_ids).values_list("asset_id", flat=True))
+    named = parties.filter(AnyId(F("person_id"), person_ids))
+    asset_ids = set(named.values_list("asset_id", flat=True))
     if len(asset_ids) > ID_LIST_CAP:
-        return parties.filter(person_id__in=person_ids).values("asset_id")
+        return named.values("asset_id")
     return sorted(asset_ids)
 
 
@@ -221,7 +229,7 @@ def _search(user: AnyUser, q: str) -> Q:
             Q(original_filename__icontains=q)
             | Q(story_ref__icontains=q)
             | Q(description__icontains=q)
-            | Q(pk__in=_named(user, q))
+            | _pk_among(_named(user, q))
         )
     if number.isdigit() and 0 < int(number) <= MAX_DB_INT:
         condition |= Q(pk=int(number))
