@@ -91,6 +91,11 @@ class PartyRole(models.TextChoices):
     SUBJECT = "subject", "Person depicted"
 
 
+def party_description(full_name: str | None, role_label: str) -> str:
+    """How a party is named wherever it is listed: "Ana Ruiz (person depicted)"."""
+    return f"{full_name or 'Unidentified person'} ({role_label.lower()})"
+
+
 class Party(models.Model):
     """A person's part in one asset. `person` is empty for someone not yet identified: the
     entry still needs consent or a waiver before sign-off."""
@@ -126,8 +131,8 @@ class Party(models.Model):
         ]
 
     def __str__(self) -> str:
-        who = self.person.full_name if self.person_id and self.person else "Unidentified person"
-        return f"{who} ({self.get_role_display().lower()})"
+        full_name = self.person.full_name if self.person_id and self.person else None
+        return party_description(full_name, self.get_role_display())
 
     @property
     def is_identified(self) -> bool:

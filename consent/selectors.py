@@ -242,12 +242,6 @@ def completeness_for_assets(
     return {pk: completeness_of(items) for pk, items in grouped.items()}
 
 
-@dataclass(frozen=True)
-class PendingAsset:
-    asset: Asset
-    completeness: Completeness
-
-
 # --- people ----------------------------------------------------------------------------------
 
 

@@ -115,9 +115,11 @@ def test_waivers_are_listed_with_basis_justification_and_who(asset, reporter, le
         party_id=party.pk, actor=legal, basis=WaiverBasis.REPORTING, justification=WAIVER_WHY
     )
     page = legal_client.get(DASHBOARD).content.decode()
-    assert "Reporting on the synthetic media itself" in page
-    assert WAIVER_WHY in page
-    assert "Granted by lena_legal" in page
+    waivers = page[page.index('id="waivers-title"') :]
+    assert "Reporting on the synthetic media itself" in waivers
+    assert WAIVER_WHY in waivers
+    assert "Unidentified person (person depicted)" in waivers
+    assert '<td data-label="Granted by">lena_legal</td>' in waivers
 
 
 def test_open_alerts_are_resolved_in_place(make_asset, reporter, legal, legal_client):
@@ -168,7 +170,13 @@ def test_a_failed_resolve_on_the_dashboard_says_why_next_to_the_alert(
         headers=HTMX,
     )
     assert response.status_code == 400
-    assert "Say what was done" in response.content.decode()
+    fragment = response.content.decode()
+    panel = fragment[fragment.index(f'id="alert-{alert.pk}"') :]
+    assert panel.index("Say what was done") < panel.index("</form>")
+    field = f"resolve-{alert.pk}-resolution"
+    assert f'<label for="{field}">What was done</label>' in panel
+    assert f'id="{field}" rows="2" cols="40" aria-describedby="{field}-help"' in panel
+    assert f'<p class="help" id="{field}-help">Taken down, new consent recorded' in panel
     alert.refresh_from_db()
     assert alert.resolved_at is None
 

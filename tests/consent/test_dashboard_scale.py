@@ -49,7 +49,7 @@ def test_on_a_small_desk_every_asset_in_review_is_judged_as_its_own_page_would(
     board = legal_dashboard()
 
     assert expected, "the desk has assets with consent missing"
-    assert [(p.asset.pk, p.completeness.missing) for p in board.incomplete] == expected
+    assert [(p.asset_id, p.missing) for p in board.incomplete] == expected
     assert (board.pending_total, board.pending_capped) == (pending.count(), False)
     assert board.checked == pending.count() and board.all_checked
 
@@ -66,9 +66,9 @@ def test_only_the_longest_waiting_are_judged(make_asset, reporter, monkeypatch):
 
     # The two longest waiting (one in each pending status) are judged; the newest is not.
     assert board.checked == 2
-    assert [p.asset.pk for p in board.incomplete] == [oldest.pk]
-    assert newest.pk not in [p.asset.pk for p in board.incomplete]
-    assert sent_back.pk not in [p.asset.pk for p in board.incomplete]
+    assert [p.asset_id for p in board.incomplete] == [oldest.pk]
+    assert newest.pk not in [p.asset_id for p in board.incomplete]
+    assert sent_back.pk not in [p.asset_id for p in board.incomplete]
     assert (board.pending_total, board.all_checked) == (4, False)
 
 
