@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
-from review.forms import IdField
+from review.forms import IdField, ShortModelChoiceField
 from review.models import AssetSource, AssetStatus
 from workflow.assignment import MAX_BULK
 from workflow.queue_selectors import DEFAULT_SORT, MAX_PAGE, SORTS
@@ -77,7 +77,7 @@ class BulkForm(forms.Form):
         ]
     )
     asset = IdListField()
-    assignee = forms.ModelChoiceField(
+    assignee = ShortModelChoiceField(
         queryset=User.objects.none(), required=False, label="Assign to", empty_label="Choose"
     )
     note = forms.CharField(
