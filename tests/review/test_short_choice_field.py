@@ -16,7 +16,9 @@ class PickForm(forms.Form):
 
 
 def test_the_choices_are_the_querysets_rows_after_the_empty_label(editor, reporter):
-    choices = [(str(value), label) for value, label in PickForm().fields["person"].choices]
+    field = PickForm().fields["person"]
+    assert isinstance(field, ShortModelChoiceField)
+    choices = [(str(value), label) for value, label in field.choices]
     assert choices == [
         ("", "Choose"),
         *((str(user.pk), str(user)) for user in User.objects.order_by("username")),
@@ -37,6 +39,8 @@ def test_a_choice_outside_the_queryset_is_refused(editor, reporter):
     form = PickForm(
         data={"person": str(reporter.pk)},
     )
-    form.fields["person"].queryset = User.objects.filter(pk=editor.pk)  # type: ignore[attr-defined]
+    field = form.fields["person"]
+    assert isinstance(field, ShortModelChoiceField)
+    field.queryset = User.objects.filter(pk=editor.pk)
     assert not form.is_valid()
     assert "Select a valid choice" in form.errors["person"][0]
