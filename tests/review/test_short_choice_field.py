@@ -18,7 +18,7 @@ class PickForm(forms.Form):
 def test_the_choices_are_the_querysets_rows_after_the_empty_label(editor, reporter):
     field = PickForm().fields["person"]
     assert isinstance(field, ShortModelChoiceField)
-    choices = [(str(value), label) for value, label in field.choices]
+    choices = [(str(value), label) for value, label in field.iterator(field)]
     assert choices == [
         ("", "Choose"),
         *((str(user.pk), str(user)) for user in User.objects.order_by("username")),
