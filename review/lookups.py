@@ -25,7 +25,6 @@ from django.db.models.sql.compiler import SQLCompiler
 
 
 class AnyId(Lookup[list[int]]):
-    lookup_name = "any_id"
     prepare_rhs = False
 
     def __init__(self, lhs: Expression | F, ids: Iterable[int]) -> None:
