@@ -478,9 +478,7 @@ def consent_expire_due(today: date | None = None) -> list[int]:
     Safe to run twice: a record that lapsed already is skipped."""
     today = today or timezone.localdate()
     due = list(
-        ConsentRecord.objects.filter(
-            valid_until__lt=today, lapse__isnull=True, superseded_by__isnull=True
-        ).values_list("pk", flat=True)
+        ConsentRecord.objects.standing().filter(valid_until__lt=today).values_list("pk", flat=True)
     )
     expired = []
     for record_id in due:

@@ -91,7 +91,7 @@ MIDDLEWARE = [
 # lock a colleague out). Every failure is kept (axes' access failure log, in the admin).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PermissionBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 # Password reset by e-mail (Django's): posts per client address, and how long a link works.

@@ -142,9 +142,8 @@ def legal_dashboard(today: date | None = None) -> DeskDashboard:
     # first, the database would join every record in the window (or every party, for the
     # waivers) before keeping fifty.
     expiring_ids = (
-        ConsentRecord.objects.filter(
-            lapse__isnull=True,
-            superseded_by__isnull=True,
+        ConsentRecord.objects.standing()
+        .filter(
             valid_until__gte=today,
             valid_until__lte=until,
         )

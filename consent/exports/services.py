@@ -117,9 +117,7 @@ def export_assets(filters: ExportFilters) -> QuerySet[Asset]:
         assets = assets.filter(status=filters.status)
     if filters.expiring:
         today = timezone.localdate()
-        expiring = ConsentRecord.objects.filter(
-            lapse__isnull=True,
-            superseded_by__isnull=True,
+        expiring = ConsentRecord.objects.standing().filter(
             valid_until__gte=today,
             valid_until__lte=today + timedelta(days=EXPIRING_DAYS),
         )

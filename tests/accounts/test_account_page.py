@@ -106,8 +106,8 @@ def test_the_page_costs_a_fixed_number_of_queries(
 ):
     standards_client.get(URL)  # warm the session
     NotificationSettings.objects.create(user=standards, incident_reported=False)
-    # session, user, permissions (user's and groups'), the settings row, the roles in the
-    # header, the overdue takedowns banner
-    with django_assert_num_queries(7):
+    # session, user, roles with their permissions (one: the header and the access checks
+    # share it), the settings row, the overdue takedowns banner
+    with django_assert_num_queries(5):
         response = standards_client.get(URL)
     assert response.status_code == 200

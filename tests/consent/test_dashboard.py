@@ -232,9 +232,9 @@ def test_dashboard_query_count_does_not_grow_with_assets(
     make_asset, reporter, legal, legal_client, django_assert_max_num_queries, n_assets
 ):
     _varied_assets(make_asset, reporter, legal, n_assets)
-    # session, user, roles, permissions (2); then the dashboard's own nine (see
+    # session, user, roles with their permissions (one); then the dashboard's own nine (see
     # tests/consent/test_dashboard_scale.py).
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         response = legal_client.get(DASHBOARD)
     assert response.status_code == 200
 

@@ -88,9 +88,9 @@ def test_the_people_list_with_pdf_links_costs_no_more_queries_per_person(
 ):
     for i in range(12):
         person_create(actor=reporter, full_name=f"Person {i:02}")
-    # session, user, roles, permissions (2), count, the page of people with their guardians:
+    # session, user, roles with permissions (one), count, the page of people with their guardians:
     # asking whether the reader may have the PDFs reads the permissions already loaded.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         page = _page(legal_client, reverse("consent:people"))
     assert page.count("/consent.pdf") == 12
 

@@ -161,6 +161,20 @@ def test_a_change_is_a_new_version_that_supersedes_the_last(creator_party, repor
         record_consent(creator_party, collected_by=reporter, supersedes=first)
 
 
+def test_standing_records_are_those_neither_lapsed_nor_superseded(
+    creator_party, subject_party, reporter, legal
+):
+    first = record_consent(creator_party, collected_by=reporter)
+    second = record_consent(creator_party, collected_by=reporter, supersedes=first)
+    revoked = record_consent(subject_party, collected_by=reporter)
+    consent_revoke(record_id=revoked.pk, actor=legal, how="E-mail to the desk")
+    assert list(ConsentRecord.objects.standing()) == [second]
+    # As anti-joins the planner can stop early, not as outer joins filtered afterwards.
+    sql = str(ConsentRecord.objects.standing().query)
+    assert sql.count("NOT EXISTS") == 2
+    assert "OUTER JOIN" not in sql
+
+
 @pytest.mark.parametrize(
     ("data_url", "message"),
     [

@@ -291,9 +291,9 @@ def test_page_query_count_is_pinned(
         record = record_consent(party, collected_by=reporter)
         if i % 2:
             consent_revoke(record_id=record.pk, actor=legal, how="E-mail")
-    # session, user, roles, asset, permissions (2), parties, records, alerts; the remote
+    # session, user, roles with permissions (one), asset, parties, records, alerts; the remote
     # links panels: links, latest statements
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = legal_client.get(page_url(asset))
     assert response.content.decode().count('class="card party') == n_parties
 
@@ -1136,8 +1136,8 @@ def test_people_query_count_is_pinned(legal_client, reporter, django_assert_num_
         person_create(
             actor=reporter, full_name=f"Person {i:02}", is_minor=bool(i % 2), guardian=guardian
         )
-    # session, user, roles, permissions (2), count, the page of people with their guardians
-    with django_assert_num_queries(7):
+    # session, user, roles with permissions (one), count, the page of people with their guardians
+    with django_assert_num_queries(5):
         response = legal_client.get(reverse("consent:people"))
     assert response.status_code == 200
     person_links = re.findall(r'href="/consent/people/\d+/"', response.content.decode())

@@ -107,18 +107,18 @@ def test_the_page_query_count_does_not_grow_with_incidents(
     standards_client, published, report, editor, django_assert_num_queries
 ):
     report(published, editor)
-    # session, user, role groups, asset, user and group permissions, incidents (with
+    # session, user, role groups with their permissions (one), asset, incidents (with
     # reporter, triager and decider joined), and for the standards desk the count of overdue
     # takedowns behind the banner every desk page shows them; with an incident open, the labels
     # a relabel may set: the classification, the active terms and their texts
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert standards_client.get(page_url(published)).status_code == 200
     for _ in range(5):
         report(published, editor)
     decided = Incident.objects.first()
     assert decided is not None
     standards_client.post(decide_url(decided), {"decision": "no_action"})
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert standards_client.get(page_url(published)).status_code == 200
 
 

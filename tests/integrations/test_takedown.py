@@ -263,9 +263,9 @@ def test_the_inbox_lists_open_reports_and_unconfirmed_takedowns(
     _report(other, editor)
     client = client_for(standards)
     client.get(reverse("incidents:inbox"))  # warm the session and permissions
-    # session, user, roles, two permission queries, the banner's count, open, unconfirmed,
+    # session, user, roles with permissions (one), the banner's count, open, unconfirmed,
     # unmatched public reports
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         page = client.get(reverse("incidents:inbox")).content.decode()
     assert "Takedowns awaiting CMS confirmation (1)" in page
     assert "Open reports (1)" in page

@@ -215,18 +215,19 @@ def test_queue_shows_status_updates_after_an_action(asset, editor, editor_client
 
 # --- query counts ------------------------------------------------------------------------------
 
-# session, user, the user's role names, the user's own and group permissions (two), uploader
-# choices, the counts (in all and per status, one query: they also give the number of pages),
-# the page's rows (uploader and assignee joined), and the markers other apps put on the page's
-# rows (open incidents, unconfirmed takedowns: one); the readiness of the page's rows
+# session, user, the user's role names with their permissions (one:
+# accounts.roles.load_roles_and_permissions), uploader choices, the counts (in all and per
+# status, one query: they also give the number of pages), the page's rows (uploader and
+# assignee joined), and the markers other apps put on the page's rows (open incidents,
+# unconfirmed takedowns: one); the readiness of the page's rows
 # (workflow.queue_selectors.queue_readiness: latest reports with their acknowledgements,
-# classifications, labels, renditions, the consent completeness's parties,
-# sign-offs in force; the parties' consent records follow only when there are parties, see
+# classifications, labels, renditions, the consent completeness's parties, sign-offs in force;
+# the parties' consent records follow only when there are parties, see
 # tests/workflow/test_queue_decide.py); and, for an editor, the people the bulk form can assign
 # to. A search reads the people it names first (one more) and, when it names some, their
 # assets (one more again).
 READINESS_QUERIES = 6
-REPORTER_QUEUE_QUERIES = 9 + READINESS_QUERIES
+REPORTER_QUEUE_QUERIES = 7 + READINESS_QUERIES
 QUEUE_QUERIES = REPORTER_QUEUE_QUERIES + 1
 SEARCH_QUERIES = 1
 NAMED_QUERIES = 1
@@ -270,7 +271,7 @@ def test_reporter_queue_query_count(reporter, reporter_client, django_assert_num
         reporter_client.get(QUEUE)
 
 
-# session, user, role names, the asset with its uploader, permissions (two), duplicates,
+# session, user, role names with permissions (one), the asset with its uploader, duplicates,
 # comments with their authors, the timeline, the latest provenance report (none here; the
 # provenance tests pin the page with a full report); then the sign-off: the sign-off in force
 # (none), and the gate's checklist for an asset in review: the latest report, classification,
@@ -278,7 +279,7 @@ def test_reporter_queue_query_count(reporter, reporter_client, django_assert_num
 # bare asset, so the queries that would follow from them (acknowledgement, consent records,
 # rendition) are not made. The gate runs once, in `signoff_panel`: the Approve button asks the
 # access layer with that gate (it ran twice before the architecture work: 19 queries).
-DETAIL_QUERIES = 10 + 1 + 4
+DETAIL_QUERIES = 8 + 1 + 4
 
 # A ready asset in review adds, for the gate: the acknowledgement of the report and the
 # parties' consent records (with lapse and collector); and the provenance panel's queries for a
@@ -288,7 +289,7 @@ READY_DETAIL_QUERIES = DETAIL_QUERIES + 2 + 4
 # An approved asset shows no checklist, so no gate: the sign-off in force is read once, for the
 # panel and for Mark as published (twice before: 16 queries), and the provenance panel reads
 # its report as above.
-APPROVED_DETAIL_QUERIES = 10 + 1 + 4
+APPROVED_DETAIL_QUERIES = 8 + 1 + 4
 
 
 def _add_comments(asset, n):
