@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -16,12 +15,6 @@ from review.access import visible_assets
 from review.models import Asset, AssetStatus, Comment
 
 QUEUE_PAGE_SIZE = 25
-
-
-def queue_uploaders(user: User | AnonymousUser) -> QuerySet[User]:
-    user_model = get_user_model()
-    uploader_ids = visible_assets(user).order_by().values("uploaded_by_id").distinct()
-    return user_model.objects.filter(pk__in=uploader_ids).order_by("username")
 
 
 def asset_comments(asset: Asset) -> QuerySet[Comment]:

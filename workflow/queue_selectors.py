@@ -375,6 +375,24 @@ class QueuePage:
         return self.has_previous or self.has_next
 
 
+# What a row shows (templates/review/queue.html, workflow.queue._queue_row) and what the
+# readiness rules read of an asset (signoff.gate: its id and status). The rest of an asset and
+# of its two users (file, hashes, description, password hash, ...) was half of what a page read
+# and converted; a field read that is not here costs a query per row, which the queue's pinned
+# query counts would show.
+QUEUE_ROW_FIELDS = (
+    "original_filename",
+    "story_ref",
+    "status",
+    "media_kind",
+    "source",
+    "created_at",
+    "updated_at",
+    "uploaded_by__username",
+    "assigned_to__username",
+)
+
+
 def queue_page(
     filtered: QuerySet[Asset], query: QueueQuery, number: int, count: Tally
 ) -> QueuePage:
@@ -390,6 +408,7 @@ def queue_page(
     rows = list(
         Asset.objects.filter(pk__in=ids)
         .select_related("uploaded_by", "assigned_to")
+        .only(*QUEUE_ROW_FIELDS)
         .order_by(*sort)
     )
     return QueuePage(
@@ -404,7 +423,8 @@ def queue_uploaders(user: AnyUser) -> QuerySet[User]:
     """The people with assets this user may see, for the uploader filter: one index lookup per
     person on staff, rather than reading every asset for its uploader."""
     uploads = visible_assets(user).filter(uploaded_by_id=OuterRef("pk"))
-    return get_user_model().objects.filter(Exists(uploads)).order_by("username")
+    # Names only: the filter shows nothing else of them.
+    return get_user_model().objects.filter(Exists(uploads)).only("username").order_by("username")
 
 
 def queue_assignees() -> QuerySet[User]:
