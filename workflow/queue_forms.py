@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
-from review.forms import IdField, ShortModelChoiceField
+from review.forms import IdField, PlainSelect, ShortModelChoiceField
 from review.models import AssetSource, AssetStatus
 from workflow.assignment import MAX_BULK
 from workflow.queue_selectors import DEFAULT_SORT, MAX_PAGE, SORTS
@@ -20,8 +20,14 @@ SORT_CHOICES = [(f"{sign}{key}", key) for key in SORTS for sign in ("", "-")]
 
 class QueueForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *AssetStatus.choices], required=False)
-    source = forms.ChoiceField(choices=[("", "Any source"), *AssetSource.choices], required=False)
-    uploader = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    # The selects a queue page shows are PlainSelect: the same HTML as Django's, rendered in
+    # Python rather than a template per option.
+    source = forms.ChoiceField(
+        choices=[("", "Any source"), *AssetSource.choices], required=False, widget=PlainSelect
+    )
+    uploader = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, widget=PlainSelect
+    )
     mine = forms.BooleanField(label="Only my uploads", required=False)
     needs = forms.BooleanField(label="Needs me", required=False)
     q = forms.CharField(
@@ -78,7 +84,11 @@ class BulkForm(forms.Form):
     )
     asset = IdListField()
     assignee = ShortModelChoiceField(
-        queryset=User.objects.none(), required=False, label="Assign to", empty_label="Choose"
+        queryset=User.objects.none(),
+        required=False,
+        label="Assign to",
+        empty_label="Choose",
+        widget=PlainSelect,
     )
     note = forms.CharField(
         label="Note for the uploader",
