@@ -1,15 +1,19 @@
 """The one answer to "is consent complete for this asset?", with what is missing. The asset
-page shows it and the sign-off gate refuses approval on it."""
+page shows it and the sign-off gate refuses approval on it.
+
+The rules are written on plain facts (`record_standing`, `party_problem`, `missing_for`), so
+that one asset's records (model instances, below) and many assets' rows read as values
+(`consent.selectors.completeness_for_assets`) are judged by the same code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from consent.models import ConsentRecord, ConsentWaiver, Party, PartyRole
+from consent.models import ConsentRecord, ConsentWaiver, LapseKind, Party, PartyRole
 from review.models import Asset
 
 
@@ -29,76 +33,98 @@ class PartyConsent:
 class Completeness:
     complete: bool
     missing: list[str] = field(default_factory=list)
+    # Each party's state, for the asset page and the sign-off's snapshot. Empty in the
+    # verdicts for many assets at once (`consent.selectors.completeness_for_assets`), which
+    # read no record whole: those carry the verdict, what is missing and the waived count.
     parties: list[PartyConsent] = field(default_factory=list)
+    waived: int = 0  # parties covered by a waiver
+
+
+NO_CONSENT = "no consent recorded"
+NO_CREATOR = "No creator recorded: add who made this media."
+MINOR_WITHOUT_GUARDIAN = "a minor: their guardian must consent"
+_LAPSE_KINDS = dict(LapseKind.choices)
+
+
+def record_standing(
+    *,
+    valid_from: date,
+    valid_until: date | None,
+    lapse_kind: str | None,
+    lapsed_at: datetime | None,
+    today: date,
+) -> str:
+    """Why a party's newest consent record does not count today, or "" when it does."""
+    if lapse_kind is not None and lapsed_at is not None:
+        kind = _LAPSE_KINDS.get(lapse_kind, lapse_kind).lower()
+        return f"consent {kind} on {lapsed_at:%Y-%m-%d}"
+    if valid_from > today:
+        return f"consent starts only on {valid_from:%Y-%m-%d}"
+    if valid_until is not None and valid_until < today:
+        return f"consent expired on {valid_until:%Y-%m-%d}"
+    return ""
+
+
+def party_problem(*, waived: bool, is_minor: bool, record_role: str | None, why: str) -> str:
+    """What keeps a party from being covered, or "". A waiver covers it whatever its records
+    say; otherwise its newest record must count (`record_role` is None when none does, and
+    `why` says why) and, for a minor, be their guardian's."""
+    if waived:
+        return ""
+    if record_role is None:
+        return why
+    if is_minor and record_role != "guardian":
+        return MINOR_WITHOUT_GUARDIAN
+    return ""
+
+
+def missing_for(*, has_creator: bool, problems: list[tuple[str, str]]) -> list[str]:
+    """What an asset lacks, from whether a creator is on record and each uncovered party's
+    (name, problem), in the parties' order: the rule the gate applies."""
+    missing = [] if has_creator else [NO_CREATOR]
+    missing += [f"{name}: {problem}." for name, problem in problems]
+    return missing
 
 
 def current_record(records: list[ConsentRecord], today: date) -> tuple[ConsentRecord | None, str]:
     """The newest version, if it still counts; otherwise why not."""
     if not records:
-        return None, "no consent recorded"
+        return None, NO_CONSENT
     latest = max(records, key=lambda r: r.version)
     lapse = getattr(latest, "lapse", None)
-    if lapse is not None:
-        return None, f"consent {lapse.get_kind_display().lower()} on {lapse.effective_at:%Y-%m-%d}"
-    if latest.valid_from > today:
-        return None, f"consent starts only on {latest.valid_from:%Y-%m-%d}"
-    if latest.valid_until is not None and latest.valid_until < today:
-        return None, f"consent expired on {latest.valid_until:%Y-%m-%d}"
-    return latest, ""
-
-
-def _party_problem(party: Party, record: ConsentRecord | None, why: str) -> str:
-    if record is None:
-        return why
-    person = party.person
-    if person is not None and person.is_minor and record.role != "guardian":
-        return "a minor: their guardian must consent"
-    return ""
-
-
-# What the rules read of a record (`current_record`, `_party_problem`).
-VERDICT_RECORD_FIELDS = ("id", "party_id", "role", "version", "valid_from", "valid_until")
-# ... and of a party: its role and person (a minor? the name in what is missing), and whether
-# it is waived.
-VERDICT_PARTY_FIELDS = ("id", "asset_id", "person_id", "role")
-# Where `consent_parties(verdict_only=True)` leaves each party's records.
-VERDICT_RECORDS = "verdict_records"
-
-
-def consent_parties(*, verdict_only: bool = False) -> QuerySet[Party]:
-    """The current parties with what `party_consent` reads, fetched in a fixed number of
-    queries however many parties and assets: filter it by asset or assets. `verdict_only`
-    reads of each record only what the rules read, for verdicts on many assets at once (the
-    queue, legal's dashboard): the statement's text and the JSON lists are most of a record's
-    bytes and of the time spent loading it."""
-    records = ConsentRecord.objects.select_related("lapse")
-    parties = Party.objects.filter(removed_at__isnull=True)
-    if verdict_only:
-        records = records.only(*VERDICT_RECORD_FIELDS, "lapse__kind", "lapse__effective_at")
-        parties = parties.select_related("person", "waiver").only(
-            *VERDICT_PARTY_FIELDS, "person__full_name", "person__is_minor", "waiver__party_id"
-        )
-    else:
-        records = records.select_related("collected_by")
-        parties = parties.select_related(
-            "person", "person__guardian", "waiver", "waiver__granted_by"
-        )
-    # In a list of its own (`to_attr`) for verdicts: filling each party's related manager
-    # instead copies the records' query once per party, most of a queue page's consent time.
-    prefetch = Prefetch(
-        "consent_records", queryset=records, to_attr=VERDICT_RECORDS if verdict_only else None
+    why = record_standing(
+        valid_from=latest.valid_from,
+        valid_until=latest.valid_until,
+        lapse_kind=lapse.kind if lapse is not None else None,
+        lapsed_at=lapse.effective_at if lapse is not None else None,
+        today=today,
     )
-    return parties.prefetch_related(prefetch).order_by("role", "pk")
+    return (None, why) if why else (latest, "")
+
+
+def consent_parties() -> QuerySet[Party]:
+    """The current parties with what `party_consent` reads and the asset page shows, fetched
+    in a fixed number of queries however many parties: filter it by asset (or person)."""
+    records = ConsentRecord.objects.select_related("lapse", "collected_by")
+    return (
+        Party.objects.filter(removed_at__isnull=True)
+        .select_related("person", "person__guardian", "waiver", "waiver__granted_by")
+        .prefetch_related(Prefetch("consent_records", queryset=records))
+        .order_by("role", "pk")
+    )
 
 
 def party_consent(party: Party, today: date) -> PartyConsent:
     """One party's state, from its prefetched records and waiver (see `consent_parties`)."""
     waiver = getattr(party, "waiver", None)
-    records = getattr(party, VERDICT_RECORDS, None)
-    if records is None:
-        records = list(party.consent_records.all())
-    record, why = current_record(records, today)
-    problem = "" if waiver is not None else _party_problem(party, record, why)
+    record, why = current_record(list(party.consent_records.all()), today)
+    person = party.person
+    problem = party_problem(
+        waived=waiver is not None,
+        is_minor=person is not None and person.is_minor,
+        record_role=record.role if record is not None else None,
+        why=why,
+    )
     return PartyConsent(party, record, waiver, problem)
 
 
@@ -108,14 +134,17 @@ def party_consents(asset: Asset, today: date | None = None) -> list[PartyConsent
 
 
 def completeness_of(parties: list[PartyConsent]) -> Completeness:
-    """The verdict for one asset from its parties' states: the rule the gate applies."""
-    missing = []
-    if not any(p.party.role == PartyRole.CREATOR for p in parties):
-        missing.append("No creator recorded: add who made this media.")
-    for item in parties:
-        if item.problem:
-            missing.append(f"{item.party}: {item.problem}.")
-    return Completeness(complete=not missing, missing=missing, parties=parties)
+    """The verdict for one asset from its parties' states."""
+    missing = missing_for(
+        has_creator=any(p.party.role == PartyRole.CREATOR for p in parties),
+        problems=[(str(p.party), p.problem) for p in parties if p.problem],
+    )
+    return Completeness(
+        complete=not missing,
+        missing=missing,
+        parties=parties,
+        waived=sum(1 for p in parties if p.waiver is not None),
+    )
 
 
 def consent_completeness(asset: Asset, today: date | None = None) -> Completeness:

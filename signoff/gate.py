@@ -150,7 +150,7 @@ def provenance_item(asset: Asset, state: AssetState) -> GateItem:
 def consent_item(asset: Asset, state: AssetState) -> GateItem:
     url = reverse_lazy("consent:asset", args=[asset.pk])
     if state.completeness.complete:
-        waived = sum(1 for p in state.completeness.parties if p.waiver is not None)
+        waived = state.completeness.waived
         extra = f" ({waived} waived by legal)" if waived else ""
         return GateItem("consent", "Consent complete or waived", True, f"complete{extra}.", url)
     return GateItem(

@@ -488,9 +488,9 @@ def _label_words(state: AssetState) -> str:
 
 
 def queue_readiness(assets: list[Asset]) -> dict[int, RowReadiness]:
-    """Readiness of each asset on a page, in seven queries whatever the number of rows: the
+    """Readiness of each asset on a page, in six queries whatever the number of rows: the
     latest provenance report (with whether it was acknowledged), classification, label and
-    renditions, consent (two: `consent.selectors.completeness_for_assets`) and the sign-off
+    renditions, consent (one: `consent.selectors.completeness_for_assets`) and the sign-off
     in force."""
     ids = [asset.pk for asset in assets]
     if not ids:
@@ -522,12 +522,12 @@ def queue_readiness(assets: list[Asset]) -> dict[int, RowReadiness]:
     ):
         renditions.setdefault((rendition.asset_id, rendition.label_id), rendition)
     completeness = completeness_for_assets(ids)
-    signoffs = {
-        s.asset_id: s
-        for s in SignOff.objects.filter(asset_id__in=ids, voided_at__isnull=True).only(
-            "pk", "asset_id", "requires_second", "cleared_at"
+    # Whether each sign-off in force is cleared, which is all a row says of it.
+    cleared = dict(
+        SignOff.objects.filter(asset_id__in=ids, voided_at__isnull=True).values_list(
+            "asset_id", "cleared_at"
         )
-    }
+    )
 
     result = {}
     for asset in assets:
@@ -546,10 +546,9 @@ def queue_readiness(assets: list[Asset]) -> dict[int, RowReadiness]:
         consent = consent_item(asset, state)
         label_items = label_items_of(asset, state)
         items = [provenance, consent, *label_items]
-        signoff = signoffs.get(asset.pk)
-        if signoff is None:
+        if asset.pk not in cleared:
             signoff_words = ""
-        elif signoff.cleared_at is None:
+        elif cleared[asset.pk] is None:
             signoff_words = "Waiting for second approval"
         else:
             signoff_words = "Cleared"

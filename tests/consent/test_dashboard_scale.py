@@ -97,10 +97,10 @@ def test_the_count_in_review_stops_at_its_cap(make_asset, monkeypatch):
 def test_query_count_does_not_grow_with_assets(make_asset, reporter, legal, n_assets):
     _varied_assets(make_asset, reporter, legal, n_assets)
     # expiring, lapses, alerts, waivers; the count in review; the longest waiting per pending
-    # status (two); their parties and the parties' records.
+    # status (two); their parties with the parties' records (one).
     with CaptureQueriesContext(connection) as captured:
         legal_dashboard()
-    assert len(captured.captured_queries) == 9
+    assert len(captured.captured_queries) == 8
 
 
 def test_only_the_oldest_open_alerts_are_listed(

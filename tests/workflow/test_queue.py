@@ -221,9 +221,8 @@ def test_queue_shows_status_updates_after_an_action(asset, editor, editor_client
 # assignee joined), and the markers other apps put on the page's rows (open incidents,
 # unconfirmed takedowns: one); the readiness of the page's rows
 # (workflow.queue_selectors.queue_readiness: latest reports with their acknowledgements,
-# classifications, labels, renditions, the consent completeness's parties, sign-offs in force;
-# the parties' consent records follow only when there are parties, see
-# tests/workflow/test_queue_decide.py); and, for an editor, the people the bulk form can assign
+# classifications, labels, renditions, the consent completeness's parties with their records
+# (one), sign-offs in force); and, for an editor, the people the bulk form can assign
 # to. A search reads the people it names first (one more) and, when it names some, their
 # assets (one more again).
 READINESS_QUERIES = 6
