@@ -8,8 +8,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 from django.db.models import F, Func, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Replace
@@ -235,6 +234,30 @@ def asset_consent(asset: Asset, today: date | None = None) -> AssetConsent:
 # --- many assets at once ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _NewestRecord:
+    """What the rules read of a party's newest consent record."""
+
+    version: int
+    role: str
+    valid_from: date
+    valid_until: date | None
+    lapse_kind: str | None
+    lapsed_at: datetime | None
+
+
+@dataclass
+class _VerdictParty:
+    """What the rules read of a party, gathered from its rows (one per consent record)."""
+
+    asset_id: int
+    role: str
+    full_name: str | None  # None for someone not yet identified
+    is_minor: bool
+    waived: bool
+    newest: _NewestRecord | None = None
+
+
 def completeness_for_assets(
     asset_ids: Collection[int], today: date | None = None
 ) -> dict[int, Completeness]:
@@ -245,10 +268,8 @@ def completeness_for_assets(
     today = today or timezone.localdate()
     if not asset_ids:
         return {}
-    roles = dict(PartyRole.choices)
-    # Per party, in the order the rules list them: (asset, role, name, minor?, waived?,
-    # newest record's facts or None).
-    parties: dict[int, list[Any]] = {}
+    # Each current party once, in the order the rules list them, with its newest record.
+    parties: dict[int, _VerdictParty] = {}
     for (
         party_id,
         asset_id,
@@ -284,36 +305,43 @@ def completeness_for_assets(
     ):
         party = parties.setdefault(
             party_id,
-            [asset_id, role, full_name if person_id else None, bool(is_minor), waiver_id, None],
+            _VerdictParty(
+                asset_id=asset_id,
+                role=role,
+                full_name=full_name if person_id else None,
+                is_minor=bool(is_minor),
+                waived=waiver_id is not None,
+            ),
         )
-        newest = party[5]
-        if version is not None and (newest is None or version > newest[0]):
-            party[5] = (version, record_role, valid_from, valid_until, lapse_kind, lapsed_at)
+        if version is not None and (party.newest is None or version > party.newest.version):
+            party.newest = _NewestRecord(
+                version, record_role, valid_from, valid_until, lapse_kind, lapsed_at
+            )
+    roles = dict(PartyRole.choices)
     has_creator: set[int] = set()
     problems: dict[int, list[tuple[str, str]]] = {pk: [] for pk in asset_ids}
     waived: dict[int, int] = dict.fromkeys(asset_ids, 0)
-    for asset_id, role, full_name, is_minor, waiver_id, newest in parties.values():
-        if role == PartyRole.CREATOR:
-            has_creator.add(asset_id)
+    for party in parties.values():
+        if party.role == PartyRole.CREATOR:
+            has_creator.add(party.asset_id)
         why, counting_role = NO_CONSENT, None
-        if newest is not None:
-            _, record_role, valid_from, valid_until, lapse_kind, lapsed_at = newest
+        if party.newest is not None:
             why = record_standing(
-                valid_from=valid_from,
-                valid_until=valid_until,
-                lapse_kind=lapse_kind,
-                lapsed_at=lapsed_at,
+                valid_from=party.newest.valid_from,
+                valid_until=party.newest.valid_until,
+                lapse_kind=party.newest.lapse_kind,
+                lapsed_at=party.newest.lapsed_at,
                 today=today,
             )
-            counting_role = None if why else record_role
+            counting_role = None if why else party.newest.role
         problem = party_problem(
-            waived=waiver_id is not None, is_minor=is_minor, record_role=counting_role, why=why
+            waived=party.waived, is_minor=party.is_minor, record_role=counting_role, why=why
         )
-        if waiver_id is not None:
-            waived[asset_id] += 1
+        if party.waived:
+            waived[party.asset_id] += 1
         if problem:
-            name = party_description(full_name, roles.get(role, role))
-            problems[asset_id].append((name, problem))
+            name = party_description(party.full_name, roles.get(party.role, party.role))
+            problems[party.asset_id].append((name, problem))
     verdicts = {}
     for pk in asset_ids:
         missing = missing_for(has_creator=pk in has_creator, problems=problems[pk])

@@ -56,8 +56,8 @@ def _html_attrs(attrs: dict[str, Any]) -> SafeString:
 class PlainSelect(forms.Select):
     """Django's Select, written in Python: the same HTML as its templates, character for
     character (tests/review/test_plain_select.py compares them), without a template render
-    per option. The queue's filters are four selects on every queue page, and their templates
-    were a third of the page's rendering."""
+    per option. A queue page shows three selects (source, uploader, assignee), and their
+    templates were a third of the page's rendering."""
 
     def render(
         self,
