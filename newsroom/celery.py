@@ -6,14 +6,23 @@ import os
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import task_prerun
+from celery.signals import task_prerun, worker_init
 from django.db import connections
+
+from newsroom.startup import keep_freed_memory_for_reuse
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 app = Celery("newsroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect(dispatch_uid="newsroom.keep_freed_memory_for_reuse")
+def tune_worker_allocator(**kwargs: Any) -> None:
+    """In the worker's main process, before it starts its pool: forked pool processes inherit
+    the allocator's settings."""
+    keep_freed_memory_for_reuse()
 
 
 @task_prerun.connect(dispatch_uid="newsroom.replace_dropped_connections")

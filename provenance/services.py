@@ -61,13 +61,42 @@ _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix=
 _library_version = functools.cache(library_version)
 
 
-def _verify_file(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMetadata]:
+@dataclass(frozen=True)
+class _Verifying:
+    """A verification under way in the pool. `answer()` waits for it and turns what went wrong
+    (the time limit, a missing file, native code failing on hostile media) into a finding with
+    its reason, never an exception."""
+
+    asset: Asset
+    future: concurrent.futures.Future[tuple[Verification, XmpMetadata]]
+    timeout: float | None
+
+    def answer(self) -> tuple[Verification, XmpMetadata]:
+        try:
+            return self.future.result(timeout=self.timeout)
+        except concurrent.futures.TimeoutError:
+            return unreadable(
+                f"Verification took longer than {settings.C2PA_VERIFY_TIMEOUT} s and was abandoned."
+            )
+        except FileNotFoundError:
+            return unreadable("The stored file is missing.")
+        except Exception as exc:  # hostile media: a finding with its reason, never a crash
+            logger.exception("verification of asset %s failed", self.asset.pk)
+            return unreadable(f"The file could not be read: {type(exc).__name__}: {exc}"[:2000])
+
+
+def _start_verification(asset: Asset, trust: TrustBundle) -> _Verifying:
     if asset.size_bytes > settings.C2PA_MAX_VERIFY_BYTES:
         limit_mb = settings.C2PA_MAX_VERIFY_BYTES // (1024 * 1024)
-        return unreadable(
-            f"The file is larger than the {limit_mb} MB verification cap; "
-            "its credentials were not read."
+        refused: concurrent.futures.Future[tuple[Verification, XmpMetadata]]
+        refused = concurrent.futures.Future()
+        refused.set_result(
+            unreadable(
+                f"The file is larger than the {limit_mb} MB verification cap; "
+                "its credentials were not read."
+            )
         )
+        return _Verifying(asset, refused, timeout=None)
     options: dict[str, Any] = {
         "trust_anchors": trust.anchors,
         "allowed_list": trust.allowed,
@@ -76,26 +105,20 @@ def _verify_file(asset: Asset, trust: TrustBundle) -> tuple[Verification, XmpMet
         "remote_timeout": settings.C2PA_REMOTE_MANIFEST_TIMEOUT,
         "remote_max_bytes": settings.C2PA_REMOTE_MANIFEST_MAX_BYTES,
     }
-    try:
-        # A .c2pa manifest store that came beside the file is verified against it.
-        options["sidecar"] = asset.sidecar_manifest_bytes()
-        if asset.size_bytes > settings.C2PA_IN_PROCESS_MAX_BYTES:
-            return _verify_in_child(asset, options)
+    future = _pool.submit(_read_file, asset, options)
+    # A child process keeps its own time limit, and is killed at it.
+    in_child = asset.size_bytes > settings.C2PA_IN_PROCESS_MAX_BYTES
+    return _Verifying(asset, future, None if in_child else settings.C2PA_VERIFY_TIMEOUT)
 
-        def work() -> tuple[Verification, XmpMetadata]:
-            with asset.file.open("rb") as handle:
-                return verify_handle(handle, asset.media_type, **options)
 
-        return _pool.submit(work).result(timeout=settings.C2PA_VERIFY_TIMEOUT)
-    except concurrent.futures.TimeoutError:
-        return unreadable(
-            f"Verification took longer than {settings.C2PA_VERIFY_TIMEOUT} s and was abandoned."
-        )
-    except FileNotFoundError:
-        return unreadable("The stored file is missing.")
-    except Exception as exc:  # hostile media: a finding with its reason, never a crash
-        logger.exception("verification of asset %s failed", asset.pk)
-        return unreadable(f"The file could not be read: {type(exc).__name__}: {exc}"[:2000])
+def _read_file(asset: Asset, options: dict[str, Any]) -> tuple[Verification, XmpMetadata]:
+    """The read itself, in the pool. It touches storage, never the database."""
+    # A .c2pa manifest store that came beside the file is verified against it.
+    options = {**options, "sidecar": asset.sidecar_manifest_bytes()}
+    if asset.size_bytes > settings.C2PA_IN_PROCESS_MAX_BYTES:
+        return _verify_in_child(asset, options)
+    with asset.file.open("rb") as handle:
+        return verify_handle(handle, asset.media_type, **options)
 
 
 def _verify_in_child(asset: Asset, options: dict[str, Any]) -> tuple[Verification, XmpMetadata]:
@@ -202,13 +225,32 @@ class ProvenanceReading:
     trust: TrustBundle
 
 
+class PendingReading:
+    """A read started by `provenance_read_start`: the file is being read in the pool while the
+    caller's thread does something else."""
+
+    def __init__(self, asset: Asset, trust: TrustBundle, verifying: _Verifying) -> None:
+        self.asset, self.trust, self.verifying = asset, trust, verifying
+
+    def result(self) -> ProvenanceReading:
+        """Wait for the read (up to C2PA_VERIFY_TIMEOUT), then run the detectors."""
+        verification, xmp = self.verifying.answer()
+        runs = _run_detectors(self.asset, verification, xmp)
+        return ProvenanceReading(verification, xmp, runs, self.trust)
+
+
+def provenance_read_start(*, asset: Asset) -> PendingReading:
+    """Start reading the file's credentials and metadata in the pool and return at once, so
+    that the caller's thread can work meanwhile (the intake check re-hashes the file). Call it
+    outside any transaction: the file is read whole, in native code."""
+    trust = effective_trust()
+    return PendingReading(asset, trust, _start_verification(asset, trust))
+
+
 def provenance_read(*, asset: Asset) -> ProvenanceReading:
     """Read the file's credentials and metadata and run the detectors. Call it outside any
     transaction: it reads the whole file, in native code, for up to C2PA_VERIFY_TIMEOUT."""
-    trust = effective_trust()
-    verification, xmp = _verify_file(asset, trust)
-    runs = _run_detectors(asset, verification, xmp)
-    return ProvenanceReading(verification, xmp, runs, trust)
+    return provenance_read_start(asset=asset).result()
 
 
 def provenance_report_store(

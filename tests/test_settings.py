@@ -5,6 +5,7 @@ re-read in-process)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -158,3 +159,60 @@ def test_a_web_process_freezes_what_it_loaded_at_startup(entry_point):
     assert before == 0
     # Django and the apps: tens of thousands of objects, not a handful.
     assert after > 50_000
+
+
+def _glibc() -> bool:
+    try:
+        return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
+    except (ValueError, OSError):
+        return False
+
+
+# How many more bytes glibc's allocator holds as mappings of their own (mallinfo2's hblkhd)
+# once a 16 MiB block is allocated: the whole block by default, none once freed memory is kept
+# for reuse (newsroom/startup.py).
+MAPPED_FOR_A_16_MIB_BLOCK = (
+    "import ctypes\n"
+    "class Info(ctypes.Structure):\n"
+    "    _fields_ = [(name, ctypes.c_size_t) for name in (\n"
+    "        'arena', 'ordblks', 'smblks', 'hblks', 'hblkhd',\n"
+    "        'usmblks', 'fsmblks', 'uordblks', 'fordblks', 'keepcost')]\n"
+    "libc = ctypes.CDLL(None)\n"
+    "libc.mallinfo2.restype = Info\n"
+    "before = libc.mallinfo2().hblkhd\n"
+    "block = bytearray(16 * 1024 * 1024)\n"
+    "print(libc.mallinfo2().hblkhd - before)\n"
+)
+ENTRY_POINTS = {
+    "web (WSGI)": "import newsroom.wsgi\n",
+    "web (ASGI)": "import newsroom.asgi\n",
+    "Celery worker": (
+        "from celery.signals import worker_init\n"
+        "import newsroom.celery\n"
+        "worker_init.send(sender=None)\n"
+    ),
+}
+
+
+@pytest.mark.skipif(not _glibc(), reason="the allocator settings are glibc's (CI runs Debian)")
+def test_a_plain_process_maps_a_large_block_of_its_own_and_unmaps_it_when_freed():
+    """The default the entry points change: without it the test below could not fail."""
+    completed = run_settings(PRODUCTION, MAPPED_FOR_A_16_MIB_BLOCK)
+    assert completed.returncode == 0, completed.stderr
+    assert int(completed.stdout) >= 16 * 1024 * 1024
+
+
+@pytest.mark.skipif(not _glibc(), reason="the allocator settings are glibc's (CI runs Debian)")
+@pytest.mark.parametrize("entry_point", list(ENTRY_POINTS))
+def test_processes_keep_freed_memory_for_the_next_file_read(entry_point):
+    """Web processes and Celery workers take blocks up to 32 MiB from the allocator's arenas,
+    so that a file read does not fault its memory in afresh each time (newsroom/startup.py)."""
+    code = (
+        "import environ\n"
+        "environ.Env.read_env = classmethod(lambda cls, *args, **kwargs: None)\n"
+        + ENTRY_POINTS[entry_point]
+        + MAPPED_FOR_A_16_MIB_BLOCK
+    )
+    completed = run_settings(PRODUCTION, code)
+    assert completed.returncode == 0, completed.stderr
+    assert int(completed.stdout.split()[-1]) == 0

@@ -173,35 +173,51 @@ def test_a_report_the_database_refuses_rolls_back_and_the_asset_still_goes_to_re
     assert audit_verify_chain().intact
 
 
-def test_a_large_file_is_hashed_beside_the_credentials_read(
+def test_a_large_file_is_rehashed_on_the_checks_thread_while_the_pool_reads_it(
     signer: media.TestSigner, checking: Callable[[bytes], Asset], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Files from PARALLEL_REHASH_BYTES are re-hashed in a thread while the credentials are
-    read; the outcome is the same as when one follows the other."""
+    """From PARALLEL_REHASH_BYTES. The credentials read waits here until the re-hash has run:
+    had the check read and then re-hashed one after the other, the read would wait in vain
+    and say so."""
     monkeypatch.setattr(pipeline, "PARALLEL_REHASH_BYTES", 0)
-    threads: list[str] = []
-    real_inspect = pipeline._inspect_file
+    rehashed = threading.Event()
+    seen: dict[str, Any] = {}
+    real_inspect, real_read = pipeline._inspect_file, provenance_services._read_file
 
     def inspect(asset: Asset) -> pipeline.CheckOutcome:
-        threads.append(threading.current_thread().name)
-        return real_inspect(asset)
+        seen["inspect thread"] = threading.current_thread()
+        outcome = real_inspect(asset)
+        rehashed.set()
+        return outcome
+
+    def read(asset: Asset, options: dict[str, Any]) -> Any:
+        seen["read thread"] = threading.current_thread()
+        seen["rehashed meanwhile"] = rehashed.wait(timeout=10)
+        return real_read(asset, options)
 
     monkeypatch.setattr(pipeline, "_inspect_file", inspect)
+    monkeypatch.setattr(provenance_services, "_read_file", read)
     asset = checking(signed_jpeg(signer))
 
     asset_run_checks(asset_id=asset.pk)
 
-    assert threads and threads[0].startswith("rehash")
+    assert seen["inspect thread"] is threading.current_thread()
+    assert seen["read thread"].name.startswith("c2pa")
+    assert seen["rehashed meanwhile"] is True
     asset = _checked(asset)
     assert asset.check_error == ""
     assert (asset.width, asset.height) == (96, 64)
     assert ProvenanceReport.objects.get(asset=asset).state == ProvenanceState.VALID
 
 
-def test_a_large_file_altered_or_missing_in_storage_is_still_caught(
-    signer: media.TestSigner, checking: Callable[[bytes], Asset], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("parallel_from", [0, pipeline.PARALLEL_REHASH_BYTES])
+def test_a_file_altered_or_missing_in_storage_is_still_caught(
+    signer: media.TestSigner,
+    checking: Callable[[bytes], Asset],
+    monkeypatch: pytest.MonkeyPatch,
+    parallel_from: int,
 ) -> None:
-    monkeypatch.setattr(pipeline, "PARALLEL_REHASH_BYTES", 0)
+    monkeypatch.setattr(pipeline, "PARALLEL_REHASH_BYTES", parallel_from)
     altered, missing = checking(signed_jpeg(signer)), checking(signed_jpeg(signer))
     with open(altered.file.path, "r+b") as handle:
         handle.seek(-10, 2)
