@@ -61,8 +61,9 @@ def setup_as_a_web_process() -> None:
     import django
 
     django.setup()
-    from newsroom.startup import freeze_startup_objects
+    from newsroom.startup import freeze_startup_objects, keep_freed_memory_for_reuse
 
+    keep_freed_memory_for_reuse()
     freeze_startup_objects()
 
 
