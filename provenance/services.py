@@ -225,12 +225,14 @@ class ProvenanceReading:
     trust: TrustBundle
 
 
+@dataclass(frozen=True)
 class PendingReading:
     """A read started by `provenance_read_start`: the file is being read in the pool while the
     caller's thread does something else."""
 
-    def __init__(self, asset: Asset, trust: TrustBundle, verifying: _Verifying) -> None:
-        self.asset, self.trust, self.verifying = asset, trust, verifying
+    asset: Asset
+    trust: TrustBundle
+    verifying: _Verifying
 
     def result(self) -> ProvenanceReading:
         """Wait for the read (up to C2PA_VERIFY_TIMEOUT), then run the detectors."""

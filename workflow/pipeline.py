@@ -1,8 +1,8 @@
 """The checks that move an asset from `checking` into review, run by the background task
-(workflow.tasks.asset_check): read the stored file's Content Credentials (provenance) and,
-meanwhile, re-hash and decode it. Reads run outside any transaction; the outcome (the
-provenance report, the asset's move into review and their audit events) is written in one
-transaction, by the one status writer, with one commit and one batch of audit events.
+(workflow.tasks.asset_check): re-hash and decode the stored file and read its Content
+Credentials (provenance), both at once for large files. Reads run outside any transaction; the
+outcome (the provenance report, the asset's move into review and their audit events) is written
+in one transaction, by the one status writer, with one commit and one batch of audit events.
 """
 
 from __future__ import annotations
