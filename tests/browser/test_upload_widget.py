@@ -20,7 +20,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from review.models import Asset, AssetStatus
-from tests.browser.helpers import assert_same_document, log_in, mark_document
+from tests.browser.helpers import assert_same_document, fits, log_in, mark_document
 
 pytestmark = pytest.mark.browser
 
@@ -140,3 +140,28 @@ def test_a_file_dropped_on_the_drop_zone_is_uploaded(page: Page, reporter):
     assert asset.original_filename == "dropped-photo.jpg"
     assert asset.sha256 == hashlib.sha256(data).hexdigest()
     assert (asset.uploaded_by, asset.media_type) == (reporter, "image/jpeg")
+
+
+def test_a_file_that_is_no_media_is_refused_in_an_alert_beside_the_ones_received(
+    page: Page, reporter, tmp_path
+):
+    """At a phone's width, with no serious axe-core finding once the results are in: the
+    refusal is announced, and its list is still a list to a screen reader."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    photo, notes = tmp_path / "harbour.jpg", tmp_path / "notes.jpg"
+    photo.write_bytes(noisy_jpeg(3))
+    notes.write_text("These are my notes, not a picture.\n")
+    log_in(page, reporter.username)
+    page.goto("/assets/upload/")
+    page.get_by_label("Files").set_input_files([photo, notes])
+    page.get_by_role("button", name="Upload").click()
+
+    refused = page.get_by_role("alert").filter(has_text="Not uploaded")
+    expect(refused).to_contain_text(
+        "notes.jpg: This is not an image, video or audio file: its content matches no media format."
+    )
+    results = page.locator(".upload-results")
+    expect(results.get_by_role("link", name=re.compile("harbour.jpg$"))).to_be_visible()
+    expect(refused.get_by_role("listitem")).to_have_count(1)
+    fits(page, 390)
+    assert [a.original_filename for a in Asset.objects.all()] == ["harbour.jpg"]
