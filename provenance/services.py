@@ -61,31 +61,7 @@ _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix=
 _library_version = functools.cache(library_version)
 
 
-@dataclass(frozen=True)
-class _Verifying:
-    """A verification under way in the pool. `answer()` waits for it and turns what went wrong
-    (the time limit, a missing file, native code failing on hostile media) into a finding with
-    its reason, never an exception."""
-
-    asset: Asset
-    future: concurrent.futures.Future[tuple[Verification, XmpMetadata]]
-    timeout: float | None
-
-    def answer(self) -> tuple[Verification, XmpMetadata]:
-        try:
-            return self.future.result(timeout=self.timeout)
-        except concurrent.futures.TimeoutError:
-            return unreadable(
-                f"Verification took longer than {settings.C2PA_VERIFY_TIMEOUT} s and was abandoned."
-            )
-        except FileNotFoundError:
-            return unreadable("The stored file is missing.")
-        except Exception as exc:  # hostile media: a finding with its reason, never a crash
-            logger.exception("verification of asset %s failed", self.asset.pk)
-            return unreadable(f"The file could not be read: {type(exc).__name__}: {exc}"[:2000])
-
-
-def _start_verification(asset: Asset, trust: TrustBundle) -> _Verifying:
+def _start_verification(asset: Asset, trust: TrustBundle) -> PendingReading:
     if asset.size_bytes > settings.C2PA_MAX_VERIFY_BYTES:
         limit_mb = settings.C2PA_MAX_VERIFY_BYTES // (1024 * 1024)
         refused: concurrent.futures.Future[tuple[Verification, XmpMetadata]]
@@ -96,7 +72,7 @@ def _start_verification(asset: Asset, trust: TrustBundle) -> _Verifying:
                 "its credentials were not read."
             )
         )
-        return _Verifying(asset, refused, timeout=None)
+        return PendingReading(asset, trust, refused, timeout=None)
     options: dict[str, Any] = {
         "trust_anchors": trust.anchors,
         "allowed_list": trust.allowed,
@@ -108,7 +84,7 @@ def _start_verification(asset: Asset, trust: TrustBundle) -> _Verifying:
     future = _pool.submit(_read_file, asset, options)
     # A child process keeps its own time limit, and is killed at it.
     in_child = asset.size_bytes > settings.C2PA_IN_PROCESS_MAX_BYTES
-    return _Verifying(asset, future, None if in_child else settings.C2PA_VERIFY_TIMEOUT)
+    return PendingReading(asset, trust, future, None if in_child else settings.C2PA_VERIFY_TIMEOUT)
 
 
 def _read_file(asset: Asset, options: dict[str, Any]) -> tuple[Verification, XmpMetadata]:
@@ -232,13 +208,29 @@ class PendingReading:
 
     asset: Asset
     trust: TrustBundle
-    verifying: _Verifying
+    future: concurrent.futures.Future[tuple[Verification, XmpMetadata]]
+    timeout: float | None
 
     def result(self) -> ProvenanceReading:
-        """Wait for the read (up to C2PA_VERIFY_TIMEOUT), then run the detectors."""
-        verification, xmp = self.verifying.answer()
+        """Wait for the read (up to its time limit), then run the detectors."""
+        verification, xmp = self._answer()
         runs = _run_detectors(self.asset, verification, xmp)
         return ProvenanceReading(verification, xmp, runs, self.trust)
+
+    def _answer(self) -> tuple[Verification, XmpMetadata]:
+        """What the read found, or what went wrong (the time limit, a missing file, native
+        code failing on hostile media) as a finding with its reason, never an exception."""
+        try:
+            return self.future.result(timeout=self.timeout)
+        except concurrent.futures.TimeoutError:
+            return unreadable(
+                f"Verification took longer than {settings.C2PA_VERIFY_TIMEOUT} s and was abandoned."
+            )
+        except FileNotFoundError:
+            return unreadable("The stored file is missing.")
+        except Exception as exc:  # hostile media: a finding with its reason, never a crash
+            logger.exception("verification of asset %s failed", self.asset.pk)
+            return unreadable(f"The file could not be read: {type(exc).__name__}: {exc}"[:2000])
 
 
 def provenance_read_start(*, asset: Asset) -> PendingReading:
@@ -246,7 +238,7 @@ def provenance_read_start(*, asset: Asset) -> PendingReading:
     that the caller's thread can work meanwhile (the intake check re-hashes the file). Call it
     outside any transaction: the file is read whole, in native code."""
     trust = effective_trust()
-    return PendingReading(asset, trust, _start_verification(asset, trust))
+    return _start_verification(asset, trust)
 
 
 def provenance_read(*, asset: Asset) -> ProvenanceReading:
