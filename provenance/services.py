@@ -19,6 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Least
@@ -39,6 +41,7 @@ from provenance.models import (
     ReportReason,
     TrustList,
     TrustRecheck,
+    thumbnail_path,
 )
 from provenance.reader import Verification, library_version
 from provenance.states import (
@@ -191,14 +194,36 @@ def _run_detectors(asset: Asset, verification: Verification, xmp: XmpMetadata) -
     return runs
 
 
+def _store_thumbnails(found: dict[str, tuple[str, bytes]]) -> dict[str, tuple[str, str]]:
+    """Put the thumbnails the read found into file storage, before the outcome's transaction
+    (a write to object storage is a request of its own, not to be made holding row locks).
+    Returns identifier -> (media type, stored name). A thumbnail that cannot be stored is left
+    out, as one the credentials lack is: the panel shows the ingredient without it."""
+    stored: dict[str, tuple[str, str]] = {}
+    for identifier, (media_type, data) in found.items():
+        name = thumbnail_path(data)
+        try:
+            if not default_storage.exists(name):
+                # Two checks may store the same image at once: the second gets a name of its
+                # own from the storage, which is as good.
+                name = default_storage.save(name, ContentFile(data))
+        except Exception:
+            logger.exception("thumbnail %s could not be stored", identifier)
+            continue
+        stored[identifier] = (media_type, name)
+    return stored
+
+
 @dataclass(frozen=True)
 class ProvenanceReading:
-    """What reading an asset's file found, before anything is stored."""
+    """What reading an asset's file found, before anything is stored in the database (its
+    thumbnails are already in file storage)."""
 
     verification: Verification
     xmp: XmpMetadata
     runs: list[DetectorRun]
     trust: TrustBundle
+    thumbnails: dict[str, tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -212,10 +237,12 @@ class PendingReading:
     timeout: float | None
 
     def result(self) -> ProvenanceReading:
-        """Wait for the read (up to its time limit), then run the detectors."""
+        """Wait for the read (up to its time limit), then store its thumbnails and run the
+        detectors."""
         verification, xmp = self._answer()
+        thumbnails = _store_thumbnails(verification.thumbnails)
         runs = _run_detectors(self.asset, verification, xmp)
-        return ProvenanceReading(verification, xmp, runs, self.trust)
+        return ProvenanceReading(verification, xmp, runs, self.trust, thumbnails)
 
     def _answer(self) -> tuple[Verification, XmpMetadata]:
         """What the read found, or what went wrong (the time limit, a missing file, native
@@ -294,9 +321,9 @@ def provenance_report_store(
     ProvenanceThumbnail.objects.bulk_create(
         [
             ProvenanceThumbnail(
-                report=report, identifier=identifier[:500], media_type=fmt, data=data
+                report=report, identifier=identifier[:500], media_type=media_type[:50], file=name
             )
-            for identifier, (fmt, data) in verification.thumbnails.items()
+            for identifier, (media_type, name) in reading.thumbnails.items()
         ]
     )
     for run in reading.runs:

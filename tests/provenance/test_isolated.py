@@ -53,7 +53,8 @@ def report_facts(report) -> dict[str, Any]:
         "xmp": report.xmp,
         "manifest_store": report.manifest_store,
         "thumbnails": sorted(
-            (t.identifier, t.media_type, bytes(t.data)) for t in report.thumbnails.all()
+            (t.identifier, t.media_type, t.file.name, t.file.read())
+            for t in report.thumbnails.all()
         ),
     }
 

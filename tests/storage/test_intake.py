@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
 from audit.models import AuditEvent
@@ -66,7 +67,6 @@ def test_an_upload_is_stored_in_the_bucket_and_checked_from_it(
     )
 
     assert_stored(s3_storage, asset, data)
-    assert s3_storage.object_keys() == [asset.file.name]
     assert asset.status == AssetStatus.IN_REVIEW
     assert asset.check_error == ""
     assert (asset.width, asset.height) == (640, 480)  # decoded from the object
@@ -74,6 +74,10 @@ def test_an_upload_is_stored_in_the_bucket_and_checked_from_it(
     # The credentials were read from the stored bytes: signed, by a signer we do not trust.
     report = ProvenanceReport.objects.get(asset=asset)
     assert report.state == ProvenanceState.VALID
+    # The bucket holds the upload and the thumbnail its credentials carry, nothing else.
+    thumbnails = [t.file.name for t in report.thumbnails.all()]
+    assert len(thumbnails) == 1
+    assert s3_storage.object_keys() == sorted([asset.file.name, *thumbnails])
 
 
 def test_an_upload_reaches_the_bucket_in_parts_not_whole(
@@ -145,3 +149,26 @@ def test_a_file_gone_from_the_bucket_is_reported_missing_by_the_checks(
     asset.refresh_from_db()
     assert asset.status == AssetStatus.IN_REVIEW
     assert asset.check_error == "The stored file is missing."
+
+
+def test_the_credentials_thumbnails_are_kept_in_the_bucket_and_served_from_it(
+    reporter, editor_client, s3_storage
+):
+    parent = signed_jpeg(signer(), source_type="trainedAlgorithmicMedia", title="parent.jpg")
+    data = signed_jpeg(signer(), parent=parent, title="edit.jpg")
+    asset = new_asset(
+        uploaded_by=reporter, status=AssetStatus.CHECKING, file=ContentFile(data, name="edit.jpg")
+    )
+
+    asset_run_checks(asset_id=asset.pk)
+
+    thumbs = list(ProvenanceReport.objects.get(asset=asset).thumbnails.all())
+    assert thumbs, "the ingredient's thumbnail was stored"
+    keys = s3_storage.object_keys()
+    for thumb in thumbs:
+        assert thumb.file.name in keys
+        assert thumb.file.name.startswith("provenance-thumbnails/")
+        response = editor_client.get(reverse("provenance:thumbnail", args=[thumb.pk]))
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == s3_storage.read(thumb.file.name)
+        assert response["Content-Type"] == "image/jpeg"
