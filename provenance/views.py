@@ -3,6 +3,8 @@ check is an action on the asset page: workflow.views.recheck_provenance.)"""
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,8 +29,12 @@ def thumbnail(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     get_asset_for_user(request.user, thumb.report.asset_id)
     # The format is what the credentials claim: the response's sandbox and nosniff hold
     # whatever it says, and an SVG is only ever downloaded.
+    extension = mimetypes.guess_extension(thumb.media_type) or ""
     return stored_file_response(
-        thumb.file, media_type=thumb.media_type, cache_control="private, max-age=3600"
+        thumb.file,
+        media_type=thumb.media_type,
+        filename=f"thumbnail-{thumb.pk}{extension}",  # saved, the stored name would be a hash
+        cache_control="private, max-age=3600",
     )
 
 

@@ -147,6 +147,7 @@ def test_the_desk_serves_the_stored_thumbnail_and_404s_when_it_is_gone(
     assert response["Content-Type"] == thumb.media_type
     assert response["Content-Security-Policy"].startswith("default-src 'none'")
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"] == f"inline; filename*=UTF-8''thumbnail-{thumb.pk}.jpg"
 
     default_storage.delete(thumb.file.name)
     assert editor_client.get(url).status_code == 404
