@@ -1,7 +1,8 @@
 """Thumbnails move from a bytea column into file storage (provenance.models.ProvenanceThumbnail
 says why). Every stored thumbnail is written out under its content's name before the column
-goes (0003 drops it, in a transaction of its own); going back reads them in again. The files are left in storage either way: thumbnails are
-never deleted, and the same name always holds the same bytes."""
+goes (0003 drops it, in a transaction of its own); going back reads them in again. The files
+are left in storage either way: thumbnails are never deleted, and the same name always holds
+the same bytes."""
 
 from __future__ import annotations
 

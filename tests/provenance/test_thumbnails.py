@@ -46,7 +46,11 @@ def checking(edit_of_an_ai_image: bytes) -> Any:
     return make
 
 
-def _first_thumbnail(asset: Any) -> ProvenanceThumbnail:
+@pytest.fixture
+def thumb(checking: Any) -> ProvenanceThumbnail:
+    """The first thumbnail of a checked asset."""
+    asset = checking()
+    asset_run_checks(asset_id=asset.pk)
     return ProvenanceThumbnail.objects.filter(report__asset=asset).earliest("pk")
 
 
@@ -134,11 +138,8 @@ def test_a_thumbnail_storage_refuses_is_left_out_and_the_report_kept(
 
 
 def test_the_desk_serves_the_stored_thumbnail_and_404s_when_it_is_gone(
-    checking: Any, editor_client: Any
+    thumb: ProvenanceThumbnail, editor_client: Any
 ) -> None:
-    asset = checking()
-    asset_run_checks(asset_id=asset.pk)
-    thumb = _first_thumbnail(asset)
     url = reverse("provenance:thumbnail", args=[thumb.pk])
 
     response = editor_client.get(url)
@@ -154,11 +155,8 @@ def test_the_desk_serves_the_stored_thumbnail_and_404s_when_it_is_gone(
 
 
 def test_a_thumbnail_claiming_to_be_svg_is_only_downloaded(
-    checking: Any, editor_client: Any
+    thumb: ProvenanceThumbnail, editor_client: Any
 ) -> None:
-    asset = checking()
-    asset_run_checks(asset_id=asset.pk)
-    thumb = _first_thumbnail(asset)
     thumb.media_type = "image/svg+xml"  # the credentials name the format, and may lie
     thumb.save(update_fields=["media_type"])
 
@@ -168,11 +166,8 @@ def test_a_thumbnail_claiming_to_be_svg_is_only_downloaded(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_thumbnails_out_of_the_database_and_back(
-    checking: Any, media_files: Any
+    thumb: ProvenanceThumbnail, media_files: Any
 ) -> None:
-    asset = checking()
-    asset_run_checks(asset_id=asset.pk)
-    thumb = _first_thumbnail(asset)
     data = default_storage.open(thumb.file.name).read()
     table = ProvenanceThumbnail._meta.db_table
 
